@@ -54,3 +54,37 @@ type Spec struct {
 	// ("connector.class", "tasks.max", "topics"); they are logged, not rejected.
 	Ignored []string
 }
+
+// String returns the type's name as Kafka Connect's ConfigDef spells it ("string", "int", ...).
+func (t Type) String() string {
+	switch t {
+	case String:
+		return "string"
+	case Int:
+		return "int"
+	case Long:
+		return "long"
+	case Double:
+		return "double"
+	case Boolean:
+		return "boolean"
+	case List:
+		return "list"
+	case Password:
+		return "password"
+	case Class:
+		return "class"
+	default:
+		return "unknown"
+	}
+}
+
+// Key returns the key named name, or nil when the spec has none.
+func (s *Spec) Key(name string) *Key {
+	for i := range s.Keys {
+		if s.Keys[i].Name == name {
+			return &s.Keys[i]
+		}
+	}
+	return nil
+}

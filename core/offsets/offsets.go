@@ -8,6 +8,42 @@
 // Every change is conditional: Acquire succeeds only when no other owner holds an unexpired lease,
 // and it raises the partition's epoch; SetPending, Commit and Release succeed only for the lease
 // holding the current epoch (ErrFenced otherwise); Commit never moves the offset backwards.
+// Release of a lease that is no longer current is not an error. Reset, for operators, sets the
+// offset (backwards too), raises the epoch and drops the lease, so that whoever held it is fenced;
+// it refuses while an unexpired lease is held unless forced. Lease times are kept in whole
+// milliseconds; a lease is held until and including its Until.
+//
+// # DynamoDB table
+//
+// One item per partition, in a table with on-demand capacity (see CreateTable):
+//
+//	connector      S  hash key: the connector's name
+//	partition_key  S  range key: "<topic>/<partition zero-padded to 10 digits>"
+//	topic          S
+//	partition      N
+//	next_offset    N  the next offset to process; -1 when nothing was committed
+//	lease_owner    S  absent when no lease is held
+//	lease_until    N  the lease's expiry, unix milliseconds; absent with lease_owner
+//	epoch          N  raised by every Acquire and Reset
+//	pending        L  of S: write IDs announced and not committed; absent when none
+//	updated_at     N  unix milliseconds of the last change
+//
+// Every change is a single UpdateItem whose ConditionExpression carries the rule (no
+// read-then-write), so concurrent invocations are safe; a failed condition returns the old item
+// (ReturnValuesOnConditionCheckFailure=ALL_OLD), which tells ErrLeaseHeld, ErrFenced and
+// ErrBackwards apart. Reads are strongly consistent.
+//
+// # File
+//
+// FileStore keeps the same attributes, one JSON object per partition, in a file rewritten
+// atomically (temporary file and rename, not synced) at every change, or only in memory. It
+// serialises the goroutines of one process; two processes must not share a file.
+//
+// # Errors
+//
+// All errors are classified with core/errclass and name the partition ("partition
+// connector/topic/partition"): ErrLeaseHeld, ErrFenced, ErrBackwards, throttling and network
+// failures are Retriable; a missing table and invalid arguments are BadConfig.
 package offsets
 
 import (

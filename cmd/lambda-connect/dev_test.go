@@ -1,0 +1,417 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lambda-connect/lambda-connect/core/offsets"
+	"github.com/lambda-connect/lambda-connect/core/record"
+	"github.com/lambda-connect/lambda-connect/infra/kafkalocal"
+)
+
+// devBudget is how long a `dev --once` may take.
+const devBudget = 60 * time.Second
+
+// TestBinary builds lambda-connect and runs it as a user would, with no AWS credentials.
+func TestBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	t.Run("once text, AWS_CA_BUNDLE as set on this machine", func(t *testing.T) {
+		t.Parallel()
+		onceText(t, bin, strippedEnv(t, true))
+	})
+	t.Run("once text, AWS_CA_BUNDLE unset", func(t *testing.T) {
+		t.Parallel()
+		onceText(t, bin, strippedEnv(t, false))
+	})
+	t.Run("once text, misleading AWS settings", func(t *testing.T) {
+		// A profile that does not exist and half a key pair: the SDK's default chain would fail
+		// on either. The sandbox must not look.
+		t.Parallel()
+		onceText(t, bin, append(strippedEnv(t, true), "AWS_PROFILE=lambda-connect-no-such-profile",
+			"AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_REGION=eu-west-3", "AWS_ENDPOINT_URL_S3=http://127.0.0.1:1"))
+	})
+	t.Run("once json bytearray gzip", func(t *testing.T) {
+		t.Parallel()
+		onceJSON(t, bin)
+	})
+	t.Run("keeps running until interrupted", func(t *testing.T) {
+		t.Parallel()
+		continuous(t, bin)
+	})
+	t.Run("help and usage errors", func(t *testing.T) {
+		t.Parallel()
+		for _, tc := range []struct {
+			args   []string
+			code   int
+			stdout string
+			stderr string
+		}{
+			{[]string{"--help"}, 0, "Commands:", ""},
+			{[]string{"help"}, 0, "dev ", ""},
+			{[]string{"dev", "--help"}, 0, "Usage: lambda-connect dev", ""},
+			{[]string{"help", "dev"}, 0, "-batch-size", ""},
+			{[]string{"deploy-everything"}, exitUsage, "", "unknown command \"deploy-everything\"\nRun 'lambda-connect help' for the list of commands."},
+			{[]string{"dev", "--format", "avro"}, exitUsage, "", "--format \"avro\": want json or bytearray"},
+		} {
+			res := runBinary(t, bin, strippedEnv(t, true), tc.args...)
+			if res.code != tc.code {
+				t.Errorf("%v: exit %d, want %d\n%s", tc.args, res.code, tc.code, res.stderr)
+			}
+			if !strings.Contains(res.stdout, tc.stdout) || !strings.Contains(res.stderr, tc.stderr) {
+				t.Errorf("%v: stdout %q, stderr %q; want them to hold %q and %q", tc.args, res.stdout, res.stderr, tc.stdout, tc.stderr)
+			}
+		}
+	})
+}
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	bin := filepath.Join(t.TempDir(), "lambda-connect")
+	if runtime.GOOS == "windows" {
+		bin += ".exe"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, goTool, "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// strippedEnv is this process's environment without any AWS_* variable (except AWS_CA_BUNDLE
+// when keepCABundle) nor KAFKA_BROKERS, with HOME in an empty directory (no credentials, no
+// profile, no shared config) and TMPDIR in another.
+func strippedEnv(t *testing.T, keepCABundle bool) []string {
+	t.Helper()
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		switch {
+		case name == "AWS_CA_BUNDLE" && keepCABundle:
+		case strings.HasPrefix(name, "AWS_"), name == kafkalocal.EnvBrokers, name == "HOME", name == "TMPDIR":
+			continue
+		}
+		env = append(env, kv)
+	}
+	// TMPDIR: the default data directory is a new temporary one, which dev keeps.
+	return append(env, "HOME="+t.TempDir(), "TMPDIR="+t.TempDir())
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+	took           time.Duration
+}
+
+func runBinary(t *testing.T, bin string, env []string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), devBudget+30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	res := result{stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		res.code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("running %v: %v", args, err)
+	}
+	return res
+}
+
+var (
+	producedLine = regexp.MustCompile(`(?m)^Produced (\d+) sample records to orders \(3 partitions\) and clicks\.v1 \(2 partitions\), 1 tombstone`)
+	// A row of the partition table: [PARTITION LOG-END COMMITTED] OFFSETS RECORDS OBJECT.
+	objectRow    = regexp.MustCompile(`(?m)^(?:(\S+)-(\d+) +(\d+) +(\d+) +)? +(\d+)-(\d+) +(\d+) +s3://lambda-connect-dev/(\S+)$`)
+	totalLine    = regexp.MustCompile(`(?m)^(\d+) records in (\d+) objects = (\d+) delivered - 1 skipped; every partition is committed up to its log end\.$`)
+	keyPartition = regexp.MustCompile(`^topics/(orders|clicks\.v1)/partition=(\d+)/(orders|clicks\.v1)\+(\d+)\+(\d{10})\.json$`)
+)
+
+func onceText(t *testing.T, bin string, env []string) {
+	res := runBinary(t, bin, env, "dev", "--once", "--records", "150")
+	if res.code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+	}
+	if res.took > devBudget {
+		t.Errorf("dev --once took %v, over %v", res.took, devBudget)
+	}
+	if res.stderr != "" {
+		t.Errorf("unexpected stderr: %s", res.stderr)
+	}
+	m := producedLine.FindStringSubmatch(res.stdout)
+	if m == nil {
+		t.Fatalf("no 'Produced ...' line:\n%s", res.stdout)
+	}
+	produced, _ := strconv.Atoi(m[1])
+	if produced != 150 {
+		t.Errorf("produced %d records, asked for 150", produced)
+	}
+	rows := objectRow.FindAllStringSubmatch(res.stdout, -1)
+	if len(rows) == 0 {
+		t.Fatalf("no object rows:\n%s", res.stdout)
+	}
+	sum, partitions := 0, 0
+	for _, r := range rows {
+		if r[1] != "" {
+			partitions++
+			if r[3] != r[4] {
+				t.Errorf("%s-%s: log end %s, committed %s", r[1], r[2], r[3], r[4])
+			}
+		}
+		first, _ := strconv.Atoi(r[5])
+		last, _ := strconv.Atoi(r[6])
+		n, _ := strconv.Atoi(r[7])
+		if n < 1 || n > last-first+1 {
+			t.Errorf("object %s: %d records for offsets %d-%d", r[8], n, first, last)
+		}
+		k := keyPartition.FindStringSubmatch(r[8])
+		if k == nil || k[1] != k[3] || k[2] != k[4] {
+			t.Errorf("object key %s is not named as the S3 sink names objects", r[8])
+		} else if start, _ := strconv.Atoi(k[5]); start != first {
+			t.Errorf("object %s: listed from offset %d", r[8], first)
+		}
+		sum += n
+	}
+	if partitions != 5 {
+		t.Errorf("%d partitions listed, want 5:\n%s", partitions, res.stdout)
+	}
+	if sum != produced-1 {
+		t.Errorf("objects hold %d records, want %d produced less the tombstone:\n%s", sum, produced-1, res.stdout)
+	}
+	total := totalLine.FindStringSubmatch(res.stdout)
+	if total == nil {
+		t.Fatalf("no total line:\n%s", res.stdout)
+	}
+	if total[1] != strconv.Itoa(sum) || total[2] != strconv.Itoa(len(rows)) || total[3] != strconv.Itoa(produced) {
+		t.Errorf("total line %q disagrees with the rows: %d records in %d objects", total[0], sum, len(rows))
+	}
+}
+
+func onceJSON(t *testing.T, bin string) {
+	dataDir := filepath.Join(t.TempDir(), "data")
+	// An offsets file left by an earlier run is reset: this one would skip every record.
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stale, err := offsets.NewFileStore(filepath.Join(dataDir, offsetsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	l, err := stale.Acquire(ctx, offsets.Key{Connector: devConnector, Topic: "orders", Partition: 0}, "old", time.Now().Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stale.Commit(ctx, l, 1000); err != nil {
+		t.Fatal(err)
+	}
+
+	const produced, batch = 97, 7
+	res := runBinary(t, bin, strippedEnv(t, true), "dev", "--once", "--output", "json", "--format", "bytearray",
+		"--compression", "gzip", "--batch-size", strconv.Itoa(batch), "--records", strconv.Itoa(produced), "--data-dir", dataDir)
+	if res.code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+	}
+	if res.took > devBudget {
+		t.Errorf("took %v", res.took)
+	}
+	var rep devReport
+	dec := json.NewDecoder(strings.NewReader(res.stdout))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rep); err != nil {
+		t.Fatalf("stdout is not the JSON report: %v\n%s", err, res.stdout)
+	}
+	if dec.More() {
+		t.Errorf("more than one JSON document with --once:\n%s", res.stdout)
+	}
+	if rep.Produced != produced || rep.Tombstones != 1 || rep.Delivered != produced || rep.Skipped != 1 {
+		t.Errorf("produced %d (%d tombstones), delivered %d (%d skipped); want %d, 1, %d, 1", rep.Produced, rep.Tombstones, rep.Delivered, rep.Skipped, produced, produced)
+	}
+	if min := (produced + batch - 1) / batch; rep.Invocations < min || rep.BatchSize != batch {
+		t.Errorf("%d invocations of batch size %d for %d records, want at least %d", rep.Invocations, rep.BatchSize, produced, min)
+	}
+	if rep.Settings["format.class"] != "io.confluent.connect.s3.format.bytearray.ByteArrayFormat" || rep.Settings["s3.compression.type"] != "gzip" {
+		t.Errorf("settings %v", rep.Settings)
+	}
+	if !strings.HasPrefix(rep.Broker, "127.0.0.1:") || !strings.HasPrefix(rep.S3Endpoint, "http://127.0.0.1:") {
+		t.Errorf("broker %q, S3 %q: want local addresses", rep.Broker, rep.S3Endpoint)
+	}
+	sum, objects := 0, 0
+	committed := map[record.TopicPartition]int64{}
+	for _, p := range rep.Partitions {
+		tp := record.TopicPartition{Topic: p.Topic, Partition: p.Partition}
+		committed[tp] = p.Committed
+		if p.Committed != p.LogEnd {
+			t.Errorf("%s: committed %d, log end %d", tp, p.Committed, p.LogEnd)
+		}
+		for _, o := range p.Objects {
+			if !strings.HasSuffix(o.Key, ".bin.gz") || !strings.Contains(o.Key, fmt.Sprintf("/%s+%d+%010d.", p.Topic, p.Partition, o.FirstOffset)) {
+				t.Errorf("%s: object %s", tp, o.Key)
+			}
+			if o.Records < 1 || o.Records > batch || o.Bytes <= 0 {
+				t.Errorf("%s: object %s has %d records, %d bytes", tp, o.Key, o.Records, o.Bytes)
+			}
+			sum += o.Records
+			objects++
+		}
+	}
+	if sum != produced-1 || sum != rep.Written || objects != rep.Objects {
+		t.Errorf("objects hold %d records in %d objects; report says %d in %d; want %d records", sum, objects, rep.Written, rep.Objects, produced-1)
+	}
+
+	// The offsets file holds the committed offsets the report shows, and the log the handler's lines.
+	if rep.OffsetsFile != filepath.Join(dataDir, offsetsFile) || rep.LogFile != filepath.Join(dataDir, logFile) {
+		t.Errorf("offsets file %s, log %s: want them in %s", rep.OffsetsFile, rep.LogFile, dataDir)
+	}
+	store, err := offsets.NewFileStore(rep.OffsetsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, err := store.List(ctx, devConnector)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(states) != len(committed) {
+		t.Errorf("offsets file holds %d partitions, report %d", len(states), len(committed))
+	}
+	for _, s := range states {
+		tp := record.TopicPartition{Topic: s.Topic, Partition: s.Partition}
+		if s.Next != committed[tp] || s.Owner != "" {
+			t.Errorf("offsets file: %s next %d owner %q; report says %d", tp, s.Next, s.Owner, committed[tp])
+		}
+	}
+	log, err := os.ReadFile(rep.LogFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(log, []byte(`"msg":"invocation done"`)) || !bytes.Contains(log, []byte(`"CloudWatchMetrics"`)) {
+		t.Errorf("the log holds no handler line or metrics:\n%.2000s", log)
+	}
+}
+
+// continuous runs dev without --once, produces to the sandbox's broker and checks that the new
+// records are delivered, that a bad record is reported and retried, and that SIGINT stops it.
+func continuous(t *testing.T, bin string) {
+	if runtime.GOOS == "windows" {
+		t.Skip("needs SIGINT")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), devBudget)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "dev", "--output", "json", "--records", "20", "--poll-interval", "50ms", "--data-dir", t.TempDir())
+	cmd.Env = strippedEnv(t, true)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill() }()
+	msgs := make(chan map[string]any)
+	go func() {
+		defer close(msgs)
+		dec := json.NewDecoder(stdout)
+		for {
+			var m map[string]any
+			if err := dec.Decode(&m); err != nil {
+				if !errors.Is(err, io.EOF) {
+					m = map[string]any{"event": "undecodable output", "error": err.Error()}
+					select {
+					case msgs <- m:
+					case <-ctx.Done():
+					}
+				}
+				return
+			}
+			select {
+			case msgs <- m:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	next := func(what string) map[string]any {
+		t.Helper()
+		select {
+		case m, ok := <-msgs:
+			if !ok {
+				t.Fatalf("output ended waiting for %s; stderr: %s", what, stderr.String())
+			}
+			return m
+		case <-ctx.Done():
+			t.Fatalf("no %s before the deadline; stderr: %s", what, stderr.String())
+		}
+		return nil
+	}
+
+	if rep := next("the summary"); rep["written"] != float64(19) {
+		t.Fatalf("summary: %v", rep)
+	}
+	running := next("the running event")
+	broker, _ := running["broker"].(string)
+	if running["event"] != "running" || broker == "" || !strings.Contains(fmt.Sprint(running["commands"]), "kcat -b "+broker+" -L") {
+		t.Fatalf("running event: %v", running)
+	}
+
+	ts := time.Now().UnixMilli()
+	fresh := []record.Record{
+		{Topic: "orders", Partition: 1, Key: []byte("k"), Value: []byte(`{"order_id":"o-new-1"}`), TimestampType: record.CreateTime, Timestamp: ts},
+		{Topic: "orders", Partition: 1, Key: []byte("k"), Value: []byte(`{"order_id":"o-new-2"}`), TimestampType: record.CreateTime, Timestamp: ts},
+	}
+	if err := kafkalocal.Produce(ctx, []string{broker}, fresh); err != nil {
+		t.Fatal(err)
+	}
+	ev := next("the delivery")
+	if ev["event"] != "delivered" || ev["topic"] != "orders" || ev["partition"] != float64(1) || ev["records"] != float64(2) ||
+		ev["committed"] != ev["last_offset"].(float64)+1 {
+		t.Fatalf("delivered event: %v", ev)
+	}
+
+	bad := []record.Record{{Topic: "clicks.v1", Partition: 0, Value: []byte("not json"), TimestampType: record.CreateTime, Timestamp: ts}}
+	if err := kafkalocal.Produce(ctx, []string{broker}, bad); err != nil {
+		t.Fatal(err)
+	}
+	ev = next("the error")
+	if ev["event"] != "error" || !strings.Contains(fmt.Sprint(ev["error"]), "clicks.v1/0/") {
+		t.Fatalf("error event: %v", ev)
+	}
+
+	time.Sleep(300 * time.Millisecond) // several polls, which retry the bad record without saying so again
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if ev := next("the stopped event"); ev["event"] != "stopped" {
+		t.Fatalf("after SIGINT: %v (the error must be reported once, not at every poll)", ev)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGINT: %v; stderr: %s", err, stderr.String())
+	}
+}

@@ -1,0 +1,87 @@
+package sink
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/lambda-connect/lambda-connect/converters"
+	"github.com/lambda-connect/lambda-connect/core/config"
+	"github.com/lambda-connect/lambda-connect/core/errclass"
+	"github.com/lambda-connect/lambda-connect/core/offsets"
+)
+
+// NewFromConfig builds a Handler for sink s from parsed settings (a spec that includes
+// CommonKeys): the converters, the logger, and, when store is nil, the DynamoDB offsets store named
+// by offsets.table, with the AWS SDK's standard configuration (AWS_REGION,
+// AWS_ENDPOINT_URL_DYNAMODB, ...). It makes no network call: it runs at cold start.
+//
+// Options adjust the Config before the Handler is built (WithLogger, WithMetricsTo).
+func NewFromConfig(ctx context.Context, c *config.Config, s Sink, store Store, opts ...Option) (*Handler, error) {
+	cfg := Config{
+		Connector:   c.String(KeyConnectorName),
+		Sink:        s,
+		Store:       store,
+		Logger:      NewLogger(os.Stderr),
+		LeaseMargin: time.Duration(c.Long(KeyLeaseMarginMs)) * time.Millisecond,
+		Concurrency: c.Int(KeyPartitionParallel),
+	}
+	if cfg.LeaseMargin == 0 {
+		cfg.LeaseMargin = time.Millisecond // 0 means "default" in Config; the setting means none
+	}
+	var err error
+	if cfg.KeyConverter, err = converters.New(c.String(KeyKeyConverter), true, c.Sub("key.converter.")); err != nil {
+		return nil, fmt.Errorf("%s: %w", KeyKeyConverter, err)
+	}
+	if cfg.ValueConverter, err = converters.New(c.String(KeyValueConverter), false, c.Sub("value.converter.")); err != nil {
+		return nil, fmt.Errorf("%s: %w", KeyValueConverter, err)
+	}
+	if cfg.Store == nil {
+		table := c.String(KeyOffsetsTable)
+		if table == "" {
+			return nil, errclass.Config(KeyOffsetsTable, "is required: name the DynamoDB table that holds the offsets")
+		}
+		aws, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, errclass.New(errclass.BadConfig, "AWS configuration", err)
+		}
+		ds, err := offsets.NewDynamoStore(offsets.DynamoConfig{Client: dynamodb.NewFromConfig(aws), Table: table})
+		if err != nil {
+			return nil, err
+		}
+		cfg.Store = ds
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return New(cfg)
+}
+
+// Option adjusts a Config built by NewFromConfig.
+type Option func(*Config)
+
+// WithLogger sends the handler's logs to l.
+func WithLogger(l *slog.Logger) Option { return func(c *Config) { c.Logger = l } }
+
+// WithMetricsTo sends the handler's EMF metric lines to w.
+func WithMetricsTo(w io.Writer) Option { return func(c *Config) { c.MetricsTo = w } }
+
+// NewLogger returns the JSON logger handlers use, at the level of AWS_LAMBDA_LOG_LEVEL (Lambda's
+// advanced logging controls) or LOG_LEVEL, default INFO.
+func NewLogger(w *os.File) *slog.Logger {
+	level := slog.LevelInfo
+	for _, v := range []string{os.Getenv("AWS_LAMBDA_LOG_LEVEL"), os.Getenv("LOG_LEVEL")} {
+		if v != "" {
+			_ = level.UnmarshalText([]byte(strings.ToUpper(v)))
+			break
+		}
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}

@@ -1,0 +1,49 @@
+// Command s3-sink is the Kafka → S3 sink Lambda function. It only wires things up: everything is
+// built once at cold start from CONNECT_* environment variables (or CONNECTOR_CONFIG_FILE), and a
+// bad configuration stops it there with one message naming every bad setting.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/lambda-connect/lambda-connect/connectors/s3sink"
+	"github.com/lambda-connect/lambda-connect/core/config"
+	"github.com/lambda-connect/lambda-connect/core/sink"
+)
+
+func main() {
+	h, err := build(context.Background())
+	if err != nil {
+		sink.NewLogger(os.Stderr).Error("s3-sink: configuration rejected at cold start", "error", err)
+		fmt.Fprintln(os.Stderr, "s3-sink:", err)
+		os.Exit(1)
+	}
+	lambda.Start(h)
+}
+
+func build(ctx context.Context) (*sink.Handler, error) {
+	c, err := config.Load(s3sink.Spec(), os.Environ())
+	if err != nil {
+		return nil, err
+	}
+	if ign := c.Ignored(); len(ign) > 0 {
+		sink.NewLogger(os.Stderr).Warn("settings accepted for Kafka Connect compatibility have no effect here", "settings", ign)
+	}
+	scfg, err := s3sink.ConfigFrom(c)
+	if err != nil {
+		return nil, err
+	}
+	client, err := s3sink.NewClient(ctx, scfg)
+	if err != nil {
+		return nil, err
+	}
+	s, err := s3sink.New(scfg, client)
+	if err != nil {
+		return nil, err
+	}
+	return sink.NewFromConfig(ctx, c, s, nil)
+}

@@ -1,0 +1,676 @@
+package template_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/lambda-connect/lambda-connect/connectors/s3sink"
+	"github.com/lambda-connect/lambda-connect/core/config"
+	"github.com/lambda-connect/lambda-connect/core/offsets"
+	"github.com/lambda-connect/lambda-connect/core/sink"
+)
+
+var update = flag.Bool("update", false, "rewrite the generated blocks of template.yaml from the specs")
+
+const (
+	templatePath = "../../template.yaml"
+	makefilePath = "../../Makefile"
+	functionID   = "S3SinkFunction"
+	tableID      = "OffsetsTable"
+)
+
+// The ec2 actions of an event-source mapping's network interfaces: the one statement allowed
+// Resource "*", as these actions support no resource-level permissions.
+var eniActions = []string{
+	"ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
+	"ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
+}
+
+func TestCfnLint(t *testing.T) {
+	bin, err := exec.LookPath("cfn-lint")
+	if err != nil {
+		msg := "cfn-lint not on PATH (it is a Python package; this machine cannot pip install it): template.yaml not linted"
+		fmt.Println("SKIP TestCfnLint:", msg)
+		t.Skip(msg)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	start := time.Now()
+	out, err := exec.CommandContext(ctx, bin, templatePath).CombinedOutput()
+	if err != nil {
+		t.Fatalf("cfn-lint %s: %v\n%s", templatePath, err, out)
+	}
+	t.Logf("cfn-lint clean in %v", time.Since(start).Round(time.Millisecond))
+}
+
+func TestFunction(t *testing.T) {
+	tpl := load(t)
+	fn := tpl.resource(t, functionID)
+	if typ := str(fn["Type"]); typ != "AWS::Serverless::Function" {
+		t.Fatalf("%s is a %s", functionID, typ)
+	}
+	props := mapOf(fn["Properties"])
+	globals := mapOf(mapOf(tpl.root["Globals"])["Function"])
+	prop := func(name string) any { // the function's property, else the Globals one
+		if v, ok := props[name]; ok {
+			return v
+		}
+		return globals[name]
+	}
+	for name, want := range map[string]any{
+		"Runtime":       "provided.al2023",
+		"Architectures": []any{"arm64"},
+		"Handler":       "bootstrap",
+		"CodeUri":       ".",
+	} {
+		if got := prop(name); !equal(got, want) {
+			t.Errorf("%s.%s = %v, want %v", functionID, name, got, want)
+		}
+	}
+	if got := str(mapOf(fn["Metadata"])["BuildMethod"]); got != "makefile" {
+		t.Errorf("%s Metadata.BuildMethod = %q, want makefile", functionID, got)
+	}
+	if props["Policies"] != nil || prop("Role") == nil {
+		t.Errorf("%s must use the template's own role (Role), not SAM policy templates (Policies)", functionID)
+	}
+
+	// sam build runs `make build-<LogicalId>` for every makefile-built function.
+	mk, err := os.ReadFile(makefilePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, res := range tpl.resources() {
+		if str(mapOf(res["Metadata"])["BuildMethod"]) != "makefile" {
+			continue
+		}
+		re := regexp.MustCompile(`(?m)^build-` + regexp.QuoteMeta(id) + `:`)
+		if !re.Match(mk) {
+			t.Errorf("Makefile has no target build-%s (sam build needs it for %s)", id, id)
+		}
+	}
+}
+
+func TestOffsetsTable(t *testing.T) {
+	tpl := load(t)
+	tab := tpl.resource(t, tableID)
+	if str(tab["Type"]) != "AWS::DynamoDB::Table" {
+		t.Fatalf("%s is a %v", tableID, tab["Type"])
+	}
+	for _, pol := range []string{"DeletionPolicy", "UpdateReplacePolicy"} {
+		if str(tab[pol]) != "Retain" {
+			t.Errorf("%s %s = %v, want Retain", tableID, pol, tab[pol])
+		}
+	}
+	p := mapOf(tab["Properties"])
+	if str(p["BillingMode"]) != "PAY_PER_REQUEST" {
+		t.Errorf("BillingMode = %v, want PAY_PER_REQUEST (on-demand)", p["BillingMode"])
+	}
+	if v := mapOf(p["PointInTimeRecoverySpecification"])["PointInTimeRecoveryEnabled"]; v != true {
+		t.Errorf("PointInTimeRecoveryEnabled = %v, want true", v)
+	}
+	if p["DeletionProtectionEnabled"] != true {
+		t.Errorf("DeletionProtectionEnabled = %v, want true", p["DeletionProtectionEnabled"])
+	}
+	// The key schema is the one offsets.DynamoStore uses (and offsets.CreateTable creates).
+	wantKeys := []any{
+		map[string]any{"AttributeName": offsets.AttrConnector, "KeyType": "HASH"},
+		map[string]any{"AttributeName": offsets.AttrPartitionKey, "KeyType": "RANGE"},
+	}
+	if !equal(p["KeySchema"], wantKeys) {
+		t.Errorf("KeySchema = %v, want %v", p["KeySchema"], wantKeys)
+	}
+	wantAttrs := []any{
+		map[string]any{"AttributeName": offsets.AttrConnector, "AttributeType": "S"},
+		map[string]any{"AttributeName": offsets.AttrPartitionKey, "AttributeType": "S"},
+	}
+	if !equal(p["AttributeDefinitions"], wantAttrs) {
+		t.Errorf("AttributeDefinitions = %v, want %v", p["AttributeDefinitions"], wantAttrs)
+	}
+	env := tpl.env(t)
+	if !equal(env[config.EnvName(sink.KeyOffsetsTable)], map[string]any{"Ref": tableID}) {
+		t.Errorf("%s = %v, want !Ref %s", config.EnvName(sink.KeyOffsetsTable), env[config.EnvName(sink.KeyOffsetsTable)], tableID)
+	}
+}
+
+// statement is one IAM statement and where it is.
+type statement struct {
+	where string
+	body  map[string]any
+}
+
+func TestIAMLeastPrivilege(t *testing.T) {
+	tpl := load(t)
+	var stmts []statement
+	for id, res := range tpl.resources() {
+		p := mapOf(res["Properties"])
+		switch str(res["Type"]) {
+		case "AWS::IAM::Role":
+			if p["ManagedPolicyArns"] != nil {
+				t.Errorf("%s: ManagedPolicyArns: only inline policies are allowed", id)
+			}
+			for i, pol := range branches(p["Policies"]) {
+				for _, alt := range alternatives(pol) {
+					name := fmt.Sprintf("%s/Policies/%d(%v)", id, i, mapOf(alt)["PolicyName"])
+					if c := ifCondition(pol); c != "" {
+						name += "[If " + c + "]"
+					}
+					stmts = append(stmts, statementsOf(name, mapOf(alt)["PolicyDocument"])...)
+				}
+			}
+		case "AWS::IAM::RolePolicy", "AWS::IAM::Policy":
+			stmts = append(stmts, statementsOf(id, p["PolicyDocument"])...)
+		case "AWS::IAM::ManagedPolicy", "AWS::IAM::User", "AWS::IAM::AccessKey":
+			t.Errorf("%s: %s is not allowed", id, str(res["Type"]))
+		case "AWS::Serverless::Function":
+			if p["Policies"] != nil {
+				t.Errorf("%s: SAM Policies are not allowed (they may add managed policies)", id)
+			}
+		}
+	}
+	if len(stmts) < 5 {
+		t.Fatalf("found only %d IAM statements", len(stmts))
+	}
+	actions := map[string]bool{}
+	eni := 0
+	for _, s := range stmts {
+		if str(s.body["Effect"]) != "Allow" {
+			continue
+		}
+		acts := stringsOf(s.body["Action"])
+		for _, a := range acts {
+			actions[a] = true
+			if strings.Contains(a, "*") {
+				t.Errorf("%s: wildcard action %q", s.where, a)
+			}
+		}
+		if s.body["NotResource"] != nil || s.body["NotAction"] != nil {
+			t.Errorf("%s: NotResource/NotAction are not allowed", s.where)
+		}
+		for _, r := range alternatives(s.body["Resource"]) {
+			if str(r) != "*" {
+				continue
+			}
+			if isENI(acts) {
+				eni++
+				continue
+			}
+			t.Errorf(`%s: Resource "*" for %v (only the ec2 network-interface actions may have it)`, s.where, acts)
+		}
+	}
+	if eni != 1 {
+		t.Errorf(`%d network-interface statements with Resource "*", want exactly 1`, eni)
+	}
+	for _, a := range []string{
+		"s3:PutObject", "s3:GetObject", "s3:DeleteObject",
+		"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:Query",
+		"kafka:DescribeCluster", "kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers",
+		"kafka-cluster:Connect", "kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup",
+		"kafka-cluster:DescribeTopic", "kafka-cluster:ReadData", "kafka-cluster:DescribeClusterDynamicConfiguration",
+		"secretsmanager:GetSecretValue", "logs:CreateLogStream", "logs:PutLogEvents",
+	} {
+		if !actions[a] {
+			t.Errorf("no statement allows %s", a)
+		}
+	}
+	for a := range actions {
+		if strings.HasPrefix(a, "s3:") && !slices.Contains([]string{"s3:PutObject", "s3:GetObject", "s3:DeleteObject"}, a) {
+			t.Errorf("unexpected S3 action %s", a)
+		}
+	}
+
+	// The S3 statement covers the connector's objects only: <bucket>/<topics.dir>/*, where an empty
+	// TopicsDir means topics.dir's default (an empty CONNECT_* variable counts as unset).
+	var s3res []any
+	for _, s := range stmts {
+		if slices.Contains(stringsOf(s.body["Action"]), "s3:PutObject") {
+			s3res = append(s3res, s.body["Resource"])
+		}
+	}
+	if len(s3res) != 1 {
+		t.Fatalf("%d statements allow s3:PutObject, want 1", len(s3res))
+	}
+	js, _ := json.Marshal(s3res[0])
+	for _, want := range []string{`arn:${AWS::Partition}:s3:::${S3BucketName}/${Dir}/*`, `"HasTopicsDir"`, `{"Ref":"TopicsDir"}`,
+		`"` + s3sink.Spec().Key(s3sink.KeyTopicsDir).Default + `"`} {
+		if !strings.Contains(string(js), want) {
+			t.Errorf("S3 statement Resource %s lacks %s", js, want)
+		}
+	}
+
+	// The secret statement exists only when a secret is given.
+	for _, s := range stmts {
+		if slices.Contains(stringsOf(s.body["Action"]), "secretsmanager:GetSecretValue") && !strings.Contains(s.where, "HasSecret") {
+			t.Errorf("%s: secretsmanager:GetSecretValue must be conditional on HasSecret", s.where)
+		}
+	}
+}
+
+func isENI(actions []string) bool {
+	if len(actions) == 0 {
+		return false
+	}
+	for _, a := range actions {
+		if !slices.Contains(eniActions, a) {
+			return false
+		}
+	}
+	return true
+}
+
+// statementsOf returns the statements of a policy document, both branches of any Fn::If.
+func statementsOf(where string, doc any) []statement {
+	var out []statement
+	for i, s := range branches(mapOf(doc)["Statement"]) {
+		for j, alt := range alternatives(s) {
+			w := fmt.Sprintf("%s/Statement/%d", where, i)
+			if c := ifCondition(s); c != "" {
+				w += fmt.Sprintf("[If %s branch %d]", c, j)
+			}
+			if m := mapOf(alt); m != nil {
+				out = append(out, statement{where: w, body: m})
+			}
+		}
+	}
+	return out
+}
+
+func TestConnectorParameters(t *testing.T) {
+	tpl := load(t)
+	params := mapOf(tpl.root["Parameters"])
+	env := tpl.env(t)
+	spec := s3sink.Spec()
+	sps := spec.SAMParameters()
+	if len(sps) < 10 {
+		t.Fatalf("s3sink.Spec() has only %d SAM parameters", len(sps))
+	}
+	for _, sp := range sps {
+		p := mapOf(params[sp.Name])
+		if p == nil {
+			t.Errorf("key %s: no template parameter %s", sp.Key, sp.Name)
+			continue
+		}
+		if str(p["Type"]) != sp.Type {
+			t.Errorf("parameter %s: Type %v, want %s", sp.Name, p["Type"], sp.Type)
+		}
+		def, hasDef := p["Default"]
+		switch {
+		case sp.Required && hasDef:
+			t.Errorf("parameter %s: required key %s must have no Default", sp.Name, sp.Key)
+		case !sp.Required && (!hasDef || scalar(def) != sp.Default):
+			t.Errorf("parameter %s: Default %v, want %q (the default of %s)", sp.Name, def, sp.Default, sp.Key)
+		}
+		var allowed []string
+		for _, v := range branches(p["AllowedValues"]) {
+			allowed = append(allowed, scalar(v))
+		}
+		if !slices.Equal(allowed, sp.AllowedValues) {
+			t.Errorf("parameter %s: AllowedValues %q, want %q", sp.Name, allowed, sp.AllowedValues)
+		}
+		if want := spec.EnvVar(sp.Key); !equal(env[want], map[string]any{"Ref": sp.Name}) {
+			t.Errorf("key %s: environment variable %s = %v, want !Ref %s", sp.Key, want, env[want], sp.Name)
+		}
+	}
+	// Every CONNECT_* variable names a setting the connector accepts.
+	for name := range env {
+		key, ok := config.KeyName(name)
+		if !ok {
+			continue
+		}
+		known := spec.Key(key) != nil
+		for _, pre := range spec.Prefixes {
+			known = known || strings.HasPrefix(key, pre)
+		}
+		if !known {
+			t.Errorf("environment variable %s sets %q, which s3sink.Spec() does not know", name, key)
+		}
+	}
+	for _, name := range []string{config.EnvName(sink.KeyConnectorName), "CONNECT_S3_BUCKET_NAME", "CONNECT_VALUE_CONVERTER_SCHEMAS_ENABLE"} {
+		if env[name] == nil {
+			t.Errorf("no environment variable %s", name)
+		}
+	}
+	// The console's parameter groups list every parameter once.
+	grouped := map[string]int{}
+	for _, g := range branches(mapOf(mapOf(tpl.root["Metadata"])["AWS::CloudFormation::Interface"])["ParameterGroups"]) {
+		for _, p := range branches(mapOf(g)["Parameters"]) {
+			grouped[str(p)]++
+		}
+	}
+	for name := range params {
+		if grouped[name] != 1 {
+			t.Errorf("parameter %s is in %d parameter groups, want 1", name, grouped[name])
+		}
+	}
+}
+
+func TestNoCredentials(t *testing.T) {
+	raw, err := os.ReadFile(templatePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, re := range []*regexp.Regexp{
+		regexp.MustCompile(`\b(AKIA|ASIA)[0-9A-Z]{16}\b`),
+		regexp.MustCompile(`(?i)(secret_?access_?key|aws_session_token|password)\s*[:=]\s*\S`),
+	} {
+		if m := re.Find(raw); m != nil {
+			t.Errorf("template.yaml holds what looks like a credential: %q", m)
+		}
+	}
+}
+
+// Generated blocks ------------------------------------------------------------------------------
+
+// block is one generated section of template.yaml.
+type block struct {
+	name   string // "parameters" in "# BEGIN GENERATED s3-sink parameters"
+	render func(sps []config.SAMParameter) string
+}
+
+var blocks = []block{
+	{"parameter-group", renderGroup},
+	{"parameters", renderParameters},
+	{"environment", renderEnvironment},
+}
+
+// TestGeneratedBlocks checks that the generated blocks of template.yaml are what the spec
+// renders; with -update it rewrites them.
+func TestGeneratedBlocks(t *testing.T) {
+	raw, err := os.ReadFile(templatePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := s3sink.Spec()
+	sps := spec.SAMParameters()
+	out := raw
+	for _, b := range blocks {
+		begin := "# BEGIN GENERATED " + spec.Connector + " " + b.name
+		end := "# END GENERATED " + spec.Connector + " " + b.name
+		out, err = config.RenderBetween(out, begin, end, b.render(sps))
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if bytes.Equal(out, raw) {
+		return
+	}
+	if *update {
+		if err := os.WriteFile(templatePath, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("rewrote the generated blocks of %s", filepath.Base(templatePath))
+		return
+	}
+	t.Errorf("the generated blocks of template.yaml are out of date with s3sink.Spec(): run\n\tgo test ./test/template -run TestGeneratedBlocks -update\n%s",
+		firstDiff(string(raw), string(out)))
+}
+
+func renderGroup(sps []config.SAMParameter) string {
+	var b strings.Builder
+	for _, p := range sps {
+		fmt.Fprintf(&b, "          - %s\n", p.Name)
+	}
+	return b.String()
+}
+
+func renderParameters(sps []config.SAMParameter) string {
+	var b strings.Builder
+	for _, p := range sps {
+		fmt.Fprintf(&b, "  %s:\n    Type: %s\n", p.Name, p.Type)
+		desc := p.Key + ": " + p.Description
+		if len(desc) > 4000 {
+			desc = desc[:3997] + "..."
+		}
+		fmt.Fprintf(&b, "    Description: %s\n", quote(desc))
+		if p.Required {
+			if p.Type == "String" {
+				b.WriteString("    MinLength: 1\n")
+			}
+		} else {
+			fmt.Fprintf(&b, "    Default: %s\n", quote(p.Default))
+		}
+		if len(p.AllowedValues) > 0 {
+			q := make([]string, len(p.AllowedValues))
+			for i, v := range p.AllowedValues {
+				q[i] = quote(v)
+			}
+			fmt.Fprintf(&b, "    AllowedValues: [%s]\n", strings.Join(q, ", "))
+		}
+		if p.NoEcho {
+			b.WriteString("    NoEcho: true\n")
+		}
+	}
+	return b.String()
+}
+
+func renderEnvironment(sps []config.SAMParameter) string {
+	var b strings.Builder
+	for _, p := range sps {
+		fmt.Fprintf(&b, "          %s: !Ref %s\n", p.EnvVar, p.Name)
+	}
+	return b.String()
+}
+
+// quote writes s as a YAML double-quoted scalar (JSON strings are valid YAML).
+func quote(s string) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+func firstDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < max(len(al), len(bl)); i++ {
+		var x, y string
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if x != y {
+			return fmt.Sprintf("first difference at line %d:\n\thave: %s\n\twant: %s", i+1, x, y)
+		}
+	}
+	return ""
+}
+
+// Template loading ------------------------------------------------------------------------------
+
+type tmpl struct{ root map[string]any }
+
+func load(t *testing.T) tmpl {
+	t.Helper()
+	raw, err := os.ReadFile(templatePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("parsing %s: %v", templatePath, err)
+	}
+	v, err := convert(&doc)
+	if err != nil {
+		t.Fatalf("%s: %v", templatePath, err)
+	}
+	root := mapOf(v)
+	if root == nil || root["Resources"] == nil {
+		t.Fatalf("%s has no Resources", templatePath)
+	}
+	return tmpl{root: root}
+}
+
+func (tp tmpl) resources() map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range mapOf(tp.root["Resources"]) {
+		out[id] = mapOf(r)
+	}
+	return out
+}
+
+func (tp tmpl) resource(t *testing.T, id string) map[string]any {
+	t.Helper()
+	r := tp.resources()[id]
+	if r == nil {
+		t.Fatalf("template.yaml has no resource %s", id)
+	}
+	return r
+}
+
+// env returns the function's environment variables.
+func (tp tmpl) env(t *testing.T) map[string]any {
+	t.Helper()
+	p := mapOf(tp.resource(t, functionID)["Properties"])
+	vars := mapOf(mapOf(p["Environment"])["Variables"])
+	if vars == nil {
+		t.Fatalf("%s has no Environment.Variables", functionID)
+	}
+	return vars
+}
+
+// intrinsic names the CloudFormation short-form tags by their long form.
+var intrinsic = map[string]string{
+	"!Ref": "Ref", "!Condition": "Condition", "!GetAtt": "Fn::GetAtt", "!Sub": "Fn::Sub",
+	"!If": "Fn::If", "!Equals": "Fn::Equals", "!Not": "Fn::Not", "!And": "Fn::And", "!Or": "Fn::Or",
+	"!Join": "Fn::Join", "!Select": "Fn::Select", "!Split": "Fn::Split", "!FindInMap": "Fn::FindInMap",
+	"!GetAZs": "Fn::GetAZs", "!ImportValue": "Fn::ImportValue", "!Base64": "Fn::Base64",
+	"!Cidr": "Fn::Cidr", "!Transform": "Fn::Transform", "!ToJsonString": "Fn::ToJsonString",
+	"!Length": "Fn::Length",
+}
+
+// convert turns a YAML node into maps, slices and scalars, CloudFormation tags into their long
+// form ({"Ref": x}, {"Fn::GetAtt": [resource, attribute]}, ...).
+func convert(n *yaml.Node) (any, error) {
+	var v any
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) != 1 {
+			return nil, fmt.Errorf("line %d: want one document", n.Line)
+		}
+		return convert(n.Content[0])
+	case yaml.AliasNode:
+		return convert(n.Alias)
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			if _, dup := m[k]; dup {
+				return nil, fmt.Errorf("line %d: key %q twice", n.Content[i].Line, k)
+			}
+			val, err := convert(n.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			m[k] = val
+		}
+		v = m
+	case yaml.SequenceNode:
+		s := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			val, err := convert(c)
+			if err != nil {
+				return nil, err
+			}
+			s = append(s, val)
+		}
+		v = s
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!bool":
+			v = n.Value == "true"
+		default:
+			v = n.Value // numbers kept as text: CloudFormation reads them as strings anyway
+		}
+	}
+	if !strings.HasPrefix(n.Tag, "!") || strings.HasPrefix(n.Tag, "!!") {
+		return v, nil
+	}
+	long, ok := intrinsic[n.Tag]
+	if !ok {
+		return nil, fmt.Errorf("line %d: unknown tag %s", n.Line, n.Tag)
+	}
+	if long == "Fn::GetAtt" {
+		if s, ok := v.(string); ok {
+			res, attr, _ := strings.Cut(s, ".")
+			v = []any{res, attr}
+		}
+	}
+	return map[string]any{long: v}, nil
+}
+
+// Value helpers ---------------------------------------------------------------------------------
+
+func mapOf(v any) map[string]any { m, _ := v.(map[string]any); return m }
+
+func str(v any) string { s, _ := v.(string); return s }
+
+// scalar formats a scalar as CloudFormation reads it.
+func scalar(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case bool:
+		return fmt.Sprint(x)
+	}
+	return fmt.Sprint(v)
+}
+
+func equal(a, b any) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return bytes.Equal(ja, jb)
+}
+
+// branches returns a list's items (nil for anything else).
+func branches(v any) []any { s, _ := v.([]any); return s }
+
+// ifCondition returns the condition of an Fn::If, or "".
+func ifCondition(v any) string {
+	if args := branches(mapOf(v)["Fn::If"]); len(args) == 3 {
+		return str(args[0])
+	}
+	return ""
+}
+
+// alternatives returns the values v can take: both branches of an Fn::If (recursively, without
+// AWS::NoValue), else v itself.
+func alternatives(v any) []any {
+	args := branches(mapOf(v)["Fn::If"])
+	if len(args) != 3 {
+		return []any{v}
+	}
+	var out []any
+	for _, b := range args[1:] {
+		if str(mapOf(b)["Ref"]) == "AWS::NoValue" {
+			continue
+		}
+		out = append(out, alternatives(b)...)
+	}
+	return out
+}
+
+// stringsOf returns a string or a list of strings as a list.
+func stringsOf(v any) []string {
+	if s, ok := v.(string); ok {
+		return []string{s}
+	}
+	var out []string
+	for _, x := range branches(v) {
+		out = append(out, str(x))
+	}
+	return out
+}
