@@ -165,7 +165,7 @@ func run(runs int, gz bool) error {
 		kc, _ := converters.New("StringConverter", true, nil)
 		vc, _ := converters.New("JsonConverter", false, map[string]string{"schemas.enable": "false"})
 		h, err := sink.New(sink.Config{Connector: "bench", Sink: s, Store: store, KeyConverter: kc, ValueConverter: vc,
-			Logger:  slog.New(slog.NewJSONHandler(io.Discard, nil)),
+			Logger:    slog.New(slog.NewJSONHandler(io.Discard, nil)),
 			MetricsTo: io.Discard})
 		return h, bucket, err
 	}

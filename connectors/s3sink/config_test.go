@@ -62,7 +62,7 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Bucket: "b", TopicsDir: "topics", DirectoryDelim: "/", FileDelim: "+", OffsetPadWidth: 10,
+	want := Config{Bucket: "b", PathStyle: true, TopicsDir: "topics", DirectoryDelim: "/", FileDelim: "+", OffsetPadWidth: 10,
 		Format: JSONFormatClass, JSONDecimalFormat: "BASE64", ByteArrayExtension: ".bin", ByteArraySeparator: []byte("\n"),
 		FlushSize: 10000, Compression: "none", CompressionLevel: -1, Partitioner: DefaultPartitionerClass, PartitionDuration: -1, TimestampExtractor: ExtractorWallclock, TimestampField: "timestamp", NullValues: NullFail,
 		TombstonePartition: "tombstone", ConditionalWrites: true}

@@ -103,7 +103,7 @@ func Spec() *config.Spec {
 		{Name: KeyStoreURL, Type: config.String,
 			Doc:      "Endpoint of an S3-compatible store (http(s)://host:port), instead of AWS S3. Empty: AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) when set, else AWS S3. With an endpoint override, checksums are sent only where S3 requires them (see s3.path.style.access.enabled for addressing).",
 			Validate: validateURL},
-		{Name: KeyPathStyle, Type: config.Boolean, Default: "false",
+		{Name: KeyPathStyle, Type: config.Boolean, Default: "true",
 			Doc: "Address the bucket in the path (https://host/bucket/key) instead of the host name (https://bucket.host/key); most S3-compatible stores need true."},
 		{Name: KeyTopicsDir, Type: config.String, Default: "topics", Parameter: "TopicsDir",
 			Doc: "Top-level directory (key prefix) of every object written; empty writes under the bucket's root. Objects are named <topics.dir>/<topic>/<encoded partition>/<topic>+<kafka partition>+<start offset>.<extension>."},

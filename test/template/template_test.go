@@ -463,13 +463,23 @@ func renderEnvironment(sps []config.SAMParameter) string {
 	return b.String()
 }
 
-// quote writes s as a YAML double-quoted scalar (JSON strings are valid YAML).
+// quote writes s as a YAML double-quoted scalar: a JSON string (valid YAML) with the characters
+// YAML does not take as they are escaped too: DEL, the C1 controls (NEL is a line break to YAML),
+// the byte-order mark and the non-characters U+FFFE and U+FFFF.
 func quote(s string) string {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)
-	return strings.TrimSuffix(buf.String(), "\n")
+	var b strings.Builder
+	for _, r := range strings.TrimSuffix(buf.String(), "\n") {
+		if r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0xfeff || r == 0xfffe || r == 0xffff {
+			fmt.Fprintf(&b, `\u%04x`, r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func firstDiff(a, b string) string {
