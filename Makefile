@@ -40,8 +40,9 @@ test:
 dev:
 	$(GO) run ./cmd/lambda-connect dev --once
 
-## bench: every benchmark, no tests
+## bench: the S3 sink's whole-handler table (with its plain reference, same run), then every go benchmark
 bench:
+	$(GO) run ./bench/s3sink
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
 
 ## fuzz: every Fuzz target for $(FUZZTIME) each (go test -fuzz takes one target of one package at a time)

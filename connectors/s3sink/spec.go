@@ -106,7 +106,7 @@ func Spec() *config.Spec {
 		{Name: KeyPathStyle, Type: config.Boolean, Default: "true",
 			Doc: "Address the bucket in the path (https://host/bucket/key) instead of the host name (https://bucket.host/key); most S3-compatible stores need true."},
 		{Name: KeyTopicsDir, Type: config.String, Default: "topics", Parameter: "TopicsDir",
-			Doc: "Top-level directory (key prefix) of every object written; empty writes under the bucket's root. Objects are named <topics.dir>/<topic>/<encoded partition>/<topic>+<kafka partition>+<start offset>.<extension>."},
+			Doc: "Top-level directory (key prefix) of every object written. Objects are named <topics.dir>/<topic>/<encoded partition>/<topic>+<kafka partition>+<start offset>.<extension>."},
 		{Name: KeyDirectoryDelim, Type: config.String, Default: "/",
 			Doc:      "Delimiter between the directories of an object's key.",
 			Validate: nonEmpty},

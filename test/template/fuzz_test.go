@@ -1,8 +1,8 @@
 package template_test
 
 import (
-	"testing"
 	"strings"
+	"testing"
 
 	"gopkg.in/yaml.v3"
 )
