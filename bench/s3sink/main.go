@@ -4,11 +4,15 @@
 //
 //	go run ./bench/s3sink [-runs 10] [-gzip=true]
 //
-// Both pipelines put their objects to the same in-process S3 server and commit to an in-memory
-// offsets store; peak heap is sampled every 100 µs during each run, above the heap before it.
+// Both pipelines put their objects to the same S3 server (gofakes3, in a child process so that
+// its memory is not counted as the handler's) and the handler commits to an in-memory offsets
+// store. Each run gets its own copy of the event, made before the clock starts (decoding
+// is in place). Peak heap is sampled every 100 µs during each run, above the heap before it, and
+// the event itself (which Lambda's runtime holds in memory) is added to it.
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -20,8 +24,8 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"runtime"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -33,7 +37,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/lambda-connect/lambda-connect/connectors/s3sink"
-	"github.com/lambda-connect/lambda-connect/converters"
 	"github.com/lambda-connect/lambda-connect/core/kafkaevent"
 	"github.com/lambda-connect/lambda-connect/core/offsets"
 	"github.com/lambda-connect/lambda-connect/core/record"
@@ -44,7 +47,12 @@ import (
 func main() {
 	runs := flag.Int("runs", 10, "measured runs of each case (the median is printed)")
 	gz := flag.Bool("gzip", true, "compress objects with gzip (s3.compression.type=gzip)")
+	serve := flag.Bool("serve-s3", false, "internal: serve S3 and print its URL (the benchmark's child process)")
 	flag.Parse()
+	if *serve {
+		serveS3()
+		return
+	}
 	if err := run(*runs, *gz); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -107,15 +115,16 @@ type result struct {
 
 func run(runs int, gz bool) error {
 	ctx := context.Background()
-	srv, err := s3local.Start(s3local.Options{})
+	url, stop, err := startS3Child()
 	if err != nil {
 		return err
 	}
-	defer srv.Close()
-	client, err := s3local.Client(ctx, srv.URL())
+	defer stop()
+	client, err := s3local.Client(ctx, url)
 	if err != nil {
 		return err
 	}
+	srv := bucketMaker{client}
 	event, nrec, valueBytes := makeEvent()
 	fmt.Printf("batch: %d records of ~%d B JSON, event %.2f MB, values %.2f MB, gzip=%v, GOMAXPROCS=%d, %d runs, medians\n\n",
 		nrec, valueSize, mb(len(event)), mb(valueBytes), gz, runtime.GOMAXPROCS(0), runs)
@@ -123,82 +132,46 @@ func run(runs int, gz bool) error {
 	var results []result
 
 	// Decoding alone.
-	results = append(results, measure("decode: kafkaevent.Decode", runs, len(event), nrec, func() (int64, error) {
-		buf := bytes.Clone(event)
+	results = append(results, measure("decode: kafkaevent.Decode", runs, event, nrec, func(buf []byte) (int64, error) {
 		_, err := kafkaevent.Decode(buf)
 		return 0, err
-	}, true))
-	results = append(results, measure("decode: reference (encoding/json + base64)", runs, len(event), nrec, func() (int64, error) {
-		_, err := referenceDecode(bytes.Clone(event))
+	}))
+	results = append(results, measure("decode: reference (encoding/json + base64)", runs, event, nrec, func(buf []byte) (int64, error) {
+		_, err := referenceDecode(buf)
 		return 0, err
-	}, true))
+	}))
 
-	// The whole handler.
-	n := 0
-	newHandler := func() (*sink.Handler, string, error) {
-		n++
-		bucket := fmt.Sprintf("bench-%d", n)
-		if err := srv.CreateBucket(ctx, bucket); err != nil {
-			return nil, "", err
-		}
-		props := map[string]string{"connector.name": "bench", "s3.bucket.name": bucket, "s3.region": "us-east-1",
-			"flush.size": "100000", "value.converter.schemas.enable": "false"}
-		if gz {
-			props["s3.compression.type"] = "gzip"
-		}
-		c, err := s3sink.Spec().Parse(props)
-		if err != nil {
-			return nil, "", err
-		}
-		scfg, err := s3sink.ConfigFrom(c)
-		if err != nil {
-			return nil, "", err
-		}
-		s, err := s3sink.New(scfg, client)
-		if err != nil {
-			return nil, "", err
-		}
-		store, err := offsets.NewFileStore("")
-		if err != nil {
-			return nil, "", err
-		}
-		kc, _ := converters.New("StringConverter", true, nil)
-		vc, _ := converters.New("JsonConverter", false, map[string]string{"schemas.enable": "false"})
-		h, err := sink.New(sink.Config{Connector: "bench", Sink: s, Store: store, KeyConverter: kc, ValueConverter: vc,
-			Logger:    slog.New(slog.NewJSONHandler(io.Discard, nil)),
-			MetricsTo: io.Discard})
-		return h, bucket, err
+	// The whole handler: one handler, built once as at a Lambda cold start and reused warm. Before
+	// each run (off the clock) its offsets are reset and its bucket emptied.
+	h, store, err := newHandler(ctx, srv, gz)
+	if err != nil {
+		return err
 	}
-	var hs []*sink.Handler
-	for range runs + 1 {
-		h, _, err := newHandler()
-		if err != nil {
-			return err
+	resetHandler := func() error {
+		for p := range int32(4) {
+			if err := store.Reset(ctx, offsets.Key{Connector: "bench", Topic: topic, Partition: p}, -1, true); err != nil {
+				return err
+			}
 		}
-		hs = append(hs, h)
+		return emptyBucket(ctx, client, "bench")
 	}
-	i := 0
-	var out atomic.Int64
-	results = append(results, measure("handler: decode→convert→encode→S3 put→commit", runs, len(event), nrec, func() (int64, error) {
-		h := hs[i]
-		i++
-		res, err := h.Handle(ctx, bytes.Clone(event))
+	results = append(results, measureWith("handler: decode→convert→encode→S3 put→commit", runs, event, nrec, resetHandler, func(buf []byte) (int64, error) {
+		res, err := h.Handle(ctx, buf)
 		var b int64
 		for _, p := range res.Partitions {
 			b += p.Bytes
 		}
-		out.Store(b)
 		return b, err
-	}, true))
+	}))
 	j := 0
-	results = append(results, measure("handler: reference (encoding/json, base64, lines, stdlib gzip, S3 put)", runs, len(event), nrec, func() (int64, error) {
+	results = append(results, measure("handler: reference (encoding/json, base64, lines, stdlib gzip, S3 put)", runs, event, nrec, func(buf []byte) (int64, error) {
 		j++
 		bucket := fmt.Sprintf("ref-%d", j)
 		if err := srv.CreateBucket(ctx, bucket); err != nil {
 			return 0, err
 		}
-		return referenceHandler(ctx, client, bucket, bytes.Clone(event), gz)
-	}, true))
+		return referenceHandler(ctx, client, bucket, buf, gz)
+	}))
 
 	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "case\trecords/s\tMB/s (event)\tpeak heap MB\tpeak/batch\tallocs/record\toutput MB\t")
@@ -215,10 +188,24 @@ func run(runs int, gz bool) error {
 
 func mb(n int) float64 { return float64(n) / (1 << 20) }
 
-// measure runs f once to warm up and then runs times, returning the median wall time, the median
-// sampled peak heap above the heap before the run, and allocations per run.
-func measure(name string, runs, bytesIn, records int, f func() (int64, error), _ bool) result {
-	if _, err := f(); err != nil {
+// measure runs f once to warm up and then runs times, each on its own copy of event, returning
+// the median wall time, the median sampled peak heap (above the heap before the run, plus the
+// event) and allocations per run.
+func measure(name string, runs int, event []byte, records int, f func([]byte) (int64, error)) result {
+	return measureWith(name, runs, event, records, nil, f)
+}
+
+// measureWith is measure with a step run before each run, off the clock.
+func measureWith(name string, runs int, event []byte, records int, before func() error, f func([]byte) (int64, error)) result {
+	bytesIn := len(event)
+	if before == nil {
+		before = func() error { return nil }
+	}
+	if err := before(); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+	if _, err := f(bytes.Clone(event)); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		os.Exit(1)
 	}
@@ -226,8 +213,12 @@ func measure(name string, runs, bytesIn, records int, f func() (int64, error), _
 	var peaks, allocs []uint64
 	var outBytes int64
 	for range runs {
+		if err := before(); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+			os.Exit(1)
+		}
+		buf := bytes.Clone(event)
 		runtime.GC()
-		debug.FreeOSMemory()
 		var before runtime.MemStats
 		runtime.ReadMemStats(&before)
 		stop := make(chan struct{})
@@ -252,7 +243,7 @@ func measure(name string, runs, bytesIn, records int, f func() (int64, error), _
 			}
 		}()
 		start := time.Now()
-		n, err := f()
+		n, err := f(buf)
 		wall := time.Since(start)
 		close(stop)
 		wg.Wait()
@@ -263,7 +254,7 @@ func measure(name string, runs, bytesIn, records int, f func() (int64, error), _
 		var after runtime.MemStats
 		runtime.ReadMemStats(&after)
 		walls = append(walls, wall)
-		peaks = append(peaks, peak.Load())
+		peaks = append(peaks, peak.Load()+uint64(bytesIn))
 		allocs = append(allocs, after.Mallocs-before.Mallocs)
 		outBytes = n
 	}
@@ -332,4 +323,93 @@ func referenceHandler(ctx context.Context, client *s3.Client, bucket string, pay
 		total += int64(buf.Len())
 	}
 	return total, nil
+}
+
+// serveS3 runs an S3 server until its standard input closes, printing its URL first.
+func serveS3() {
+	srv, err := s3local.Start(s3local.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println(srv.URL())
+	io.Copy(io.Discard, os.Stdin)
+	srv.Close()
+}
+
+// startS3Child starts this program as the S3 server in a child process.
+func startS3Child() (string, func(), error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd := exec.Command(self, "-serve-s3")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		return "", nil, fmt.Errorf("S3 server child: %w", err)
+	}
+	return strings.TrimSpace(line), func() { stdin.Close(); cmd.Wait() }, nil
+}
+
+type bucketMaker struct{ client *s3.Client }
+
+func (b bucketMaker) CreateBucket(ctx context.Context, name string) error {
+	_, err := b.client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name})
+	return err
+}
+
+// newHandler builds the S3 sink's handler over the bucket "bench" with an in-memory offsets store.
+func newHandler(ctx context.Context, srv bucketMaker, gz bool) (*sink.Handler, *offsets.FileStore, error) {
+	if err := srv.CreateBucket(ctx, "bench"); err != nil {
+		return nil, nil, err
+	}
+	props := map[string]string{"connector.name": "bench", "s3.bucket.name": "bench", "s3.region": "us-east-1",
+		"flush.size": "100000", "value.converter.schemas.enable": "false"}
+	if gz {
+		props["s3.compression.type"] = "gzip"
+	}
+	c, err := s3sink.Spec().Parse(props)
+	if err != nil {
+		return nil, nil, err
+	}
+	scfg, err := s3sink.ConfigFrom(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := s3sink.New(scfg, srv.client)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := offsets.NewFileStore("")
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := sink.NewFromConfig(ctx, c, s, store, sink.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), sink.WithMetricsTo(io.Discard))
+	return h, store, err
+}
+
+func emptyBucket(ctx context.Context, client *s3.Client, bucket string) error {
+	out, err := client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &bucket})
+	if err != nil {
+		return err
+	}
+	for _, o := range out.Contents {
+		if _, err := client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: o.Key}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -214,31 +214,51 @@ type partition struct {
 
 // groupByPartition groups records by partition, partitions sorted by topic and number (the
 // order leases are taken in, so that two invocations never wait on each other in a cycle), records
-// in offset order without duplicates.
+// in offset order without duplicates. Events from the event-source mapping hold each partition's
+// records contiguously and in order; those are sub-sliced, not copied.
 func groupByPartition(recs []record.Record) []partition {
 	idx := map[record.TopicPartition]int{}
 	var parts []partition
-	for _, r := range recs {
-		tp := r.TopicPartition()
-		i, ok := idx[tp]
-		if !ok {
-			i = len(parts)
-			idx[tp] = i
-			parts = append(parts, partition{tp: tp})
+	for i := 0; i < len(recs); {
+		tp := recs[i].TopicPartition()
+		j := i + 1
+		for j < len(recs) && recs[j].Partition == tp.Partition && recs[j].Topic == tp.Topic {
+			j++
 		}
-		parts[i].recs = append(parts[i].recs, r)
+		if k, seen := idx[tp]; seen {
+			// The partition appears again further on: gather its records in a new slice.
+			parts[k].recs = append(slices.Clip(parts[k].recs), recs[i:j]...)
+		} else {
+			idx[tp] = len(parts)
+			parts = append(parts, partition{tp: tp, recs: recs[i:j]})
+		}
+		i = j
 	}
+	byOffset := func(a, b record.Record) int { return cmp.Compare(a.Offset, b.Offset) }
 	for i := range parts {
 		rs := parts[i].recs
-		if !slices.IsSortedFunc(rs, func(a, b record.Record) int { return cmp.Compare(a.Offset, b.Offset) }) {
-			slices.SortStableFunc(rs, func(a, b record.Record) int { return cmp.Compare(a.Offset, b.Offset) })
+		if !slices.IsSortedFunc(rs, byOffset) {
+			rs = slices.Clone(rs)
+			slices.SortStableFunc(rs, byOffset)
 		}
-		parts[i].recs = slices.CompactFunc(rs, func(a, b record.Record) bool { return a.Offset == b.Offset })
+		if hasDuplicateOffsets(rs) {
+			rs = slices.CompactFunc(slices.Clone(rs), func(a, b record.Record) bool { return a.Offset == b.Offset })
+		}
+		parts[i].recs = rs
 	}
 	slices.SortFunc(parts, func(a, b partition) int {
 		return cmp.Or(cmp.Compare(a.tp.Topic, b.tp.Topic), cmp.Compare(a.tp.Partition, b.tp.Partition))
 	})
 	return parts
+}
+
+func hasDuplicateOffsets(sorted []record.Record) bool {
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i].Offset == sorted[i-1].Offset {
+			return true
+		}
+	}
+	return false
 }
 
 func ownerID(requestID string) string {
