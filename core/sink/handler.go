@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/lambda-connect/lambda-connect/converters"
+	"github.com/lambda-connect/lambda-connect/core/dlq"
 	"github.com/lambda-connect/lambda-connect/core/errclass"
 	"github.com/lambda-connect/lambda-connect/core/kafkaevent"
 	"github.com/lambda-connect/lambda-connect/core/metrics"
@@ -33,6 +34,8 @@ const (
 	MetricWrites         = "Writes"
 	MetricOffsetCommits  = "OffsetCommits"
 	MetricDiscarded      = "DiscardedWrites"
+	MetricDeadLettered   = "RecordsDeadLettered"
+	MetricRetries        = "WriteRetries"
 	MetricBatchLatency   = "BatchLatency"
 	metricErrorsPrefix   = "Errors_" // + errclass name: Errors_retriable, Errors_bad_record, ...
 
@@ -65,6 +68,22 @@ type Config struct {
 	Concurrency int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+
+	// TolerateAll is errors.tolerance=all: a record that cannot be converted or written goes to
+	// DeadLetters, with its original bytes and the reason, and the partition moves on. Otherwise
+	// (errors.tolerance=none) such a record fails the invocation and nothing past it is committed.
+	TolerateAll bool
+	// DeadLetters is where bad records go; required with TolerateAll.
+	DeadLetters dlq.Destination
+	// LogErrors logs every failed record (errors.log.enable); LogMessages adds its key, value and
+	// headers (errors.log.include.messages).
+	LogErrors, LogMessages bool
+	// RetryTimeout is how long a retriable write failure is retried within the invocation
+	// (errors.retry.timeout; 0: not retried, the invocation fails and Lambda retries the batch;
+	// negative: until the deadline). RetryDelayMax caps the backoff between tries
+	// (errors.retry.delay.max.ms, default 60 s).
+	RetryTimeout  time.Duration
+	RetryDelayMax time.Duration
 	// Hooks let tests stop an invocation at the points where a crash matters.
 	Hooks Hooks
 }
@@ -92,7 +111,10 @@ func (c *Config) validate() error {
 	if c.KeyConverter == nil || c.ValueConverter == nil {
 		errs = append(errs, errors.New("KeyConverter and ValueConverter are required"))
 	}
-	if c.LeaseMargin < 0 || c.DefaultTimeout < 0 || c.LeaseWait < 0 || c.Concurrency < 0 {
+	if c.TolerateAll && c.DeadLetters == nil {
+		errs = append(errs, dlq.ErrNoDestination)
+	}
+	if c.LeaseMargin < 0 || c.DefaultTimeout < 0 || c.LeaseWait < 0 || c.Concurrency < 0 || c.RetryDelayMax < 0 {
 		errs = append(errs, errors.New("durations and Concurrency must not be negative"))
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -118,6 +140,9 @@ func (c *Config) validate() error {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.RetryDelayMax == 0 {
+		c.RetryDelayMax = time.Minute
 	}
 	return nil
 }
@@ -148,6 +173,7 @@ type PartitionResult struct {
 	Received  int      // records of the partition in the event
 	Skipped   int      // records at or below the committed offset
 	Written   int      // records in the writes
+	Dead      int      // records sent to the dead-letter destination
 	Writes    []string // IDs written (S3 object keys)
 	Bytes     int64
 	Committed int64 // the next offset after the commit; -1 when nothing was committed
@@ -287,6 +313,7 @@ type work struct {
 	leased bool
 	todo   []record.Record // converted, not yet committed
 	writes []Write
+	dead   []dlq.Letter // records that go to the dead-letter destination before the commit
 	res    PartitionResult
 }
 
@@ -311,7 +338,7 @@ func (inv *invocation) run(ctx context.Context, parts []partition) (Result, erro
 	var wg sync.WaitGroup
 	errs := make([]error, len(ws))
 	for i, w := range ws {
-		if !w.leased || len(w.todo) == 0 {
+		if !w.leased || (len(w.todo) == 0 && len(w.dead) == 0) {
 			continue
 		}
 		wg.Add(1)
@@ -376,31 +403,85 @@ func (inv *invocation) prepare(ctx context.Context, w *work) error {
 
 	todo := make([]record.Record, 0, len(w.recs)-first)
 	for _, r := range w.recs[first:] {
-		c, err := inv.convert(r)
+		c, stage, err := inv.convert(r)
 		if err != nil {
-			return err
+			if err := inv.reject(w, r, stage, "", err); err != nil {
+				return err
+			}
+			continue
 		}
 		todo = append(todo, c)
 	}
+	w.todo = todo
+	if len(todo) == 0 {
+		return nil
+	}
 	writes, err := cfg.Sink.Plan(w.tp, todo)
 	if err != nil {
-		return fmt.Errorf("partition %s: %w", w.tp, err)
+		rejected, ok := AsRecordErrors(err)
+		if !ok {
+			return fmt.Errorf("partition %s: %w", w.tp, err)
+		}
+		for _, re := range rejected {
+			if err := inv.reject(w, re.Record, dlq.StageTask, "", re.Err); err != nil {
+				return err
+			}
+		}
 	}
-	w.todo, w.writes = todo, writes
+	w.writes = writes
 	return nil
 }
 
-func (inv *invocation) convert(r record.Record) (record.Record, error) {
+// reject handles a record that cannot be processed: with errors.tolerance=all it is kept for the
+// dead-letter destination (its original bytes are sent, whatever stage failed) and nil is
+// returned; otherwise the error, naming the record, fails the invocation.
+func (inv *invocation) reject(w *work, r record.Record, stage dlq.Stage, class string, cause error) error {
+	cfg := &inv.h.cfg
+	err := cause
+	if errclass.Of(err) == errclass.Unknown {
+		err = errclass.New(errclass.BadRecord, "", err)
+	}
+	err = fmt.Errorf("record %s: %s: %w", r.Coordinates(), stageName(stage), err)
+	if cfg.LogErrors || !cfg.TolerateAll {
+		attrs := []any{"record", r.Coordinates(), "stage", string(stage), "error", cause.Error(), "tolerance", map[bool]string{true: "all", false: "none"}[cfg.TolerateAll]}
+		if cfg.LogMessages {
+			attrs = append(attrs, "key", string(r.Key), "value", string(r.Value), "headers", len(r.Headers))
+		}
+		inv.log.Warn("record failed", attrs...)
+	}
+	if !cfg.TolerateAll {
+		return err
+	}
+	orig := r
+	orig.KeySchema, orig.KeyData, orig.ValueSchema, orig.ValueData = nil, nil, nil, nil
+	w.dead = append(w.dead, dlq.Letter{Record: orig, Connector: cfg.Connector, Stage: stage, Class: class, Err: err})
+	return nil
+}
+
+func stageName(s dlq.Stage) string {
+	switch s {
+	case dlq.StageKeyConverter:
+		return "key.converter"
+	case dlq.StageValueConverter:
+		return "value.converter"
+	case dlq.StageTransformation:
+		return "transform"
+	default:
+		return "write"
+	}
+}
+
+func (inv *invocation) convert(r record.Record) (record.Record, dlq.Stage, error) {
 	cfg := &inv.h.cfg
 	ks, kd, err := cfg.KeyConverter.ToConnect(r.Topic, r.Headers, r.Key)
 	if err != nil {
-		return r, errclass.New(errclass.BadRecord, "record "+r.Coordinates(), fmt.Errorf("key.converter: %w", err))
+		return r, dlq.StageKeyConverter, err
 	}
 	vs, vd, err := cfg.ValueConverter.ToConnect(r.Topic, r.Headers, r.Value)
 	if err != nil {
-		return r, errclass.New(errclass.BadRecord, "record "+r.Coordinates(), fmt.Errorf("value.converter: %w", err))
+		return r, dlq.StageValueConverter, err
 	}
-	return r.WithKey(ks, kd).WithValue(vs, vd), nil
+	return r.WithKey(ks, kd).WithValue(vs, vd), "", nil
 }
 
 // acquire takes the partition's lease, waiting while another invocation holds it.
@@ -442,8 +523,10 @@ func (inv *invocation) write(ctx context.Context, w *work) error {
 	for i, wr := range w.writes {
 		ids[i] = wr.ID()
 	}
-	if err := cfg.Store.SetPending(ctx, w.lease, ids); err != nil {
-		return inv.storeErr(w, "announcing writes", err)
+	if len(ids) > 0 {
+		if err := cfg.Store.SetPending(ctx, w.lease, ids); err != nil {
+			return inv.storeErr(w, "announcing writes", err)
+		}
 	}
 	fctx, cancel := inv.fence(ctx, w.lease)
 	defer cancel()
@@ -453,13 +536,18 @@ func (inv *invocation) write(ctx context.Context, w *work) error {
 				return fmt.Errorf("partition %s: %w", w.tp, err)
 			}
 		}
-		if err := fctx.Err(); err != nil {
-			return errclass.New(errclass.Retriable, "partition "+w.tp.String(),
-				fmt.Errorf("not writing %s: the lease no longer protects this invocation: %w", wr.ID(), err))
-		}
-		n, err := cfg.Sink.Put(fctx, wr)
+		n, err := inv.put(fctx, w, wr)
 		if err != nil {
-			return fmt.Errorf("partition %s: writing %s: %w", w.tp, wr.ID(), err)
+			rejected, ok := AsRecordErrors(err)
+			if !ok {
+				return fmt.Errorf("partition %s: writing %s: %w", w.tp, wr.ID(), err)
+			}
+			for _, re := range rejected {
+				if err := inv.reject(w, re.Record, dlq.StageTask, "", re.Err); err != nil {
+					return fmt.Errorf("partition %s: writing %s: %w", w.tp, wr.ID(), err)
+				}
+			}
+			n, err = 0, nil
 		}
 		w.res.Writes = append(w.res.Writes, wr.ID())
 		w.res.Written += wr.Records()
@@ -467,6 +555,14 @@ func (inv *invocation) write(ctx context.Context, w *work) error {
 		inv.m.Count(MetricWrites, 1)
 		inv.m.Count(MetricRecordsWritten, int64(wr.Records()))
 		inv.m.Bytes(MetricBytesWritten, n)
+	}
+	if len(w.dead) > 0 {
+		// Dead letters are stored before the commit that moves past them.
+		if err := cfg.DeadLetters.Send(fctx, w.dead); err != nil {
+			return fmt.Errorf("partition %s: sending %d records to the dead-letter destination: %w", w.tp, len(w.dead), err)
+		}
+		w.res.Dead = len(w.dead)
+		inv.m.Count(MetricDeadLettered, int64(len(w.dead)))
 	}
 	if h := cfg.Hooks.BeforeCommit; h != nil {
 		if err := h(ctx, w.tp); err != nil {
@@ -481,6 +577,37 @@ func (inv *invocation) write(ctx context.Context, w *work) error {
 	inv.m.Count(MetricOffsetCommits, 1)
 	inv.log.Debug("partition committed", "partition", w.tp.String(), "next_offset", next, "writes", len(ids))
 	return nil
+}
+
+// put performs one write, retrying retriable failures for errors.retry.timeout with a backoff
+// capped by errors.retry.delay.max.ms, never past the fence.
+func (inv *invocation) put(fctx context.Context, w *work, wr Write) (int64, error) {
+	cfg := &inv.h.cfg
+	var giveUp time.Time
+	switch {
+	case cfg.RetryTimeout < 0:
+		giveUp = inv.deadline
+	default:
+		giveUp = cfg.Now().Add(cfg.RetryTimeout)
+	}
+	delay := 100 * time.Millisecond
+	for {
+		if err := fctx.Err(); err != nil {
+			return 0, errclass.New(errclass.Retriable, "partition "+w.tp.String(),
+				fmt.Errorf("not writing %s: the lease no longer protects this invocation: %w", wr.ID(), err))
+		}
+		n, err := cfg.Sink.Put(fctx, wr)
+		if err == nil || !errclass.Is(err, errclass.Retriable) || !cfg.Now().Add(delay).Before(giveUp) {
+			return n, err
+		}
+		inv.m.Count(MetricRetries, 1)
+		inv.log.Warn("write failed; retrying", "partition", w.tp.String(), "write", wr.ID(), "error", err, "delay_ms", delay.Milliseconds())
+		select {
+		case <-fctx.Done():
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, cfg.RetryDelayMax)
+	}
 }
 
 func (inv *invocation) storeErr(w *work, what string, err error) error {

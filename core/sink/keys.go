@@ -13,6 +13,12 @@ const (
 	KeyKeyConverter       = "key.converter"
 	KeyValueConverter     = "value.converter"
 	KeyErrorsTolerance    = "errors.tolerance"
+	KeyErrorsLogEnable    = "errors.log.enable"
+	KeyErrorsLogMessages  = "errors.log.include.messages"
+	KeyErrorsRetryTimeout = "errors.retry.timeout"
+	KeyErrorsRetryDelay   = "errors.retry.delay.max.ms"
+	KeyDLQS3Bucket        = "errors.deadletterqueue.s3.bucket.name"
+	KeyDLQS3Prefix        = "errors.deadletterqueue.s3.prefix"
 	KeyLeaseMarginMs      = "offsets.lease.margin.ms"
 	KeyPartitionParallel  = "partitions.concurrency"
 	converterClassesDoc   = "org.apache.kafka.connect.json.JsonConverter, org.apache.kafka.connect.storage.StringConverter, org.apache.kafka.connect.converters.ByteArrayConverter (or JsonConverter, StringConverter, ByteArrayConverter)"
@@ -45,8 +51,32 @@ func CommonKeys() []config.Key {
 			Doc: "Converter for record keys: " + converterClassesDoc + ". Settings under key.converter.* go to it."},
 		{Name: KeyValueConverter, Type: config.String, Default: "org.apache.kafka.connect.json.JsonConverter", Parameter: "ValueConverter",
 			Doc: "Converter for record values: " + converterClassesDoc + ". Settings under value.converter.* go to it (for example value.converter.schemas.enable)."},
-		{Name: KeyErrorsTolerance, Type: config.String, Default: "none", Enum: []string{"none"}, Parameter: "ErrorsTolerance",
-			Doc: "Behaviour on a record that cannot be converted or written: none fails the invocation, naming the record, and commits nothing past it. (all, with a dead-letter destination, comes with the error-handling work.)"},
+		{Name: KeyErrorsTolerance, Type: config.String, Default: "none", Enum: []string{"none", "all"}, Parameter: "ErrorsTolerance",
+			Doc: "Behaviour on a record that cannot be converted or written: none fails the invocation, naming the record, and commits nothing past it; all sends it, with its original bytes and the reason, to the dead-letter destination (required) and moves on."},
+		{Name: KeyErrorsLogEnable, Type: config.Boolean, Default: "false",
+			Doc: "Log every record that fails (with errors.tolerance=none the failure is always logged)."},
+		{Name: KeyErrorsLogMessages, Type: config.Boolean, Default: "false",
+			Doc: "Include the failed record's key and value in those logs."},
+		{Name: KeyErrorsRetryTimeout, Type: config.Long, Default: "0",
+			Doc: "How long, in ms, a retriable write failure (throttling, a timeout) is retried within the invocation before the invocation fails and Lambda retries the batch; -1 retries until the invocation's deadline.",
+			Validate: func(v any) error {
+				if v.(int64) < -1 {
+					return fmt.Errorf("must be -1 or more")
+				}
+				return nil
+			}},
+		{Name: KeyErrorsRetryDelay, Type: config.Long, Default: "60000",
+			Doc: "The longest wait, in ms, between two tries of a failed write.",
+			Validate: func(v any) error {
+				if v.(int64) < 1 {
+					return fmt.Errorf("must be at least 1")
+				}
+				return nil
+			}},
+		{Name: KeyDLQS3Bucket, Type: config.String, Parameter: "DeadLetterBucket",
+			Doc: "Dead-letter destination: S3 bucket that receives one JSON object per failed record (original key, value and headers, base64, and Connect's __connect.errors.* context), named by its coordinates so retries never duplicate it."},
+		{Name: KeyDLQS3Prefix, Type: config.String, Default: "dead-letters",
+			Doc: "Key prefix of the dead-letter objects: <prefix>/<connector>/<topic>/<partition>/<offset>.json."},
 		{Name: KeyLeaseMarginMs, Type: config.Long, Default: defaultLeaseMarginMs,
 			Doc: "How long a partition lease outlives the invocation's deadline, in ms. Lambda stops an invocation at its deadline; the margin covers clock skew and requests in flight, and bounds how long a killed invocation blocks its partition.",
 			Validate: func(v any) error {

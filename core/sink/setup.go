@@ -8,11 +8,14 @@ import (
 	"strings"
 	"time"
 
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/lambda-connect/lambda-connect/converters"
 	"github.com/lambda-connect/lambda-connect/core/config"
+	"github.com/lambda-connect/lambda-connect/core/dlq"
 	"github.com/lambda-connect/lambda-connect/core/errclass"
 	"github.com/lambda-connect/lambda-connect/core/offsets"
 )
@@ -43,16 +46,36 @@ func NewFromConfig(ctx context.Context, c *config.Config, s Sink, store Store, o
 	if cfg.ValueConverter, err = converters.New(c.String(KeyValueConverter), false, c.Sub("value.converter.")); err != nil {
 		return nil, err
 	}
+	cfg.TolerateAll = c.String(KeyErrorsTolerance) == "all"
+	cfg.LogErrors, cfg.LogMessages = c.Bool(KeyErrorsLogEnable), c.Bool(KeyErrorsLogMessages)
+	cfg.RetryTimeout = time.Duration(c.Long(KeyErrorsRetryTimeout)) * time.Millisecond
+	cfg.RetryDelayMax = time.Duration(c.Long(KeyErrorsRetryDelay)) * time.Millisecond
+	var aws *awsConfig
+	if bucket := c.String(KeyDLQS3Bucket); bucket != "" {
+		if aws, err = loadAWS(ctx, aws); err != nil {
+			return nil, err
+		}
+		client := s3.NewFromConfig(aws.cfg, func(o *s3.Options) {
+			o.UsePathStyle = true
+			if os.Getenv("AWS_ENDPOINT_URL_S3") != "" {
+				// S3-compatible servers may store the aws-chunked framing as the object.
+				o.RequestChecksumCalculation = awssdk.RequestChecksumCalculationWhenRequired
+				o.ResponseChecksumValidation = awssdk.ResponseChecksumValidationWhenRequired
+			}
+		})
+		if cfg.DeadLetters, err = dlq.NewS3(dlq.S3Config{Client: client, Bucket: bucket, Prefix: c.String(KeyDLQS3Prefix)}); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Store == nil {
 		table := c.String(KeyOffsetsTable)
 		if table == "" {
 			return nil, errclass.Config(KeyOffsetsTable, "is required: name the DynamoDB table that holds the offsets")
 		}
-		aws, err := awsconfig.LoadDefaultConfig(ctx)
-		if err != nil {
-			return nil, errclass.New(errclass.BadConfig, "AWS configuration", err)
+		if aws, err = loadAWS(ctx, aws); err != nil {
+			return nil, err
 		}
-		client := dynamodb.NewFromConfig(aws, func(o *dynamodb.Options) {
+		client := dynamodb.NewFromConfig(aws.cfg, func(o *dynamodb.Options) {
 			// DynamoDB Local (AWS_ENDPOINT_URL_DYNAMODB in tests and local runs) sends a wrong
 			// CRC32 with error responses; AWS's own endpoints are checked as usual.
 			if os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") != "" {
@@ -70,6 +93,23 @@ func NewFromConfig(ctx context.Context, c *config.Config, s Sink, store Store, o
 	}
 	return New(cfg)
 }
+
+type awsConfig struct{ cfg awssdk.Config }
+
+// loadAWS loads the SDK's standard configuration once.
+func loadAWS(ctx context.Context, have *awsConfig) (*awsConfig, error) {
+	if have != nil {
+		return have, nil
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, errclass.New(errclass.BadConfig, "AWS configuration", err)
+	}
+	return &awsConfig{cfg: cfg}, nil
+}
+
+// WithDeadLetters sends dead letters to d (instead of the destination the settings name).
+func WithDeadLetters(d dlq.Destination) Option { return func(c *Config) { c.DeadLetters = d } }
 
 // Option adjusts a Config built by NewFromConfig.
 type Option func(*Config)

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"regexp"
@@ -21,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/lambda-connect/lambda-connect/connectors/s3sink"
+	"github.com/lambda-connect/lambda-connect/core/dlq"
 	"github.com/lambda-connect/lambda-connect/core/offsets"
 	"github.com/lambda-connect/lambda-connect/core/record"
 	"github.com/lambda-connect/lambda-connect/core/sink"
@@ -121,6 +123,17 @@ func s3Harness(t *testing.T, recs []record.Record, props map[string]string) sink
 			}
 			return s, read
 		},
+		NewDeadLetters: func(t *testing.T) (dlq.Destination, func(context.Context) ([]sinktest.DeadLetter, error)) {
+			bucket := strings.ToLower(name("dead"))
+			if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
+				t.Fatal(err)
+			}
+			d, err := dlq.NewS3(dlq.S3Config{Client: client, Bucket: bucket})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d, func(ctx context.Context) ([]sinktest.DeadLetter, error) { return readDeadLetters(ctx, client, bucket) }
+		},
 		CheckWrite: func(t *testing.T, id string, in record.Record) {
 			m := objectName.FindStringSubmatch(id)
 			if m == nil {
@@ -185,6 +198,33 @@ func readBucket(ctx context.Context, t *testing.T, client *s3.Client, bucket str
 				}
 				last = in.Offset
 			}
+		}
+	}
+	return out, nil
+}
+
+// readDeadLetters reads back every letter of the S3 dead-letter destination.
+func readDeadLetters(ctx context.Context, client *s3.Client, bucket string) ([]sinktest.DeadLetter, error) {
+	var out []sinktest.DeadLetter
+	p := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{Bucket: &bucket})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range page.Contents {
+			obj, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: o.Key})
+			if err != nil {
+				return nil, err
+			}
+			var l dlq.S3Letter
+			err = json.NewDecoder(obj.Body).Decode(&l)
+			obj.Body.Close()
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", aws.ToString(o.Key), err)
+			}
+			out = append(out, sinktest.DeadLetter{Topic: l.Topic, Partition: l.Partition, Offset: l.Offset, Value: l.Value,
+				Reason: l.Errors[dlq.HeaderExMessage]})
 		}
 	}
 	return out, nil

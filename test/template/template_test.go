@@ -233,14 +233,25 @@ func TestIAMLeastPrivilege(t *testing.T) {
 
 	// The S3 statement covers the connector's objects only: <bucket>/<topics.dir>/*, where an empty
 	// TopicsDir means topics.dir's default (an empty CONNECT_* variable counts as unset).
+	// The dead-letter statement is the other one, conditional on a dead-letter bucket, PutObject
+	// only, under that bucket's dead-letter prefix.
 	var s3res []any
 	for _, s := range stmts {
-		if slices.Contains(stringsOf(s.body["Action"]), "s3:PutObject") {
-			s3res = append(s3res, s.body["Resource"])
+		if !slices.Contains(stringsOf(s.body["Action"]), "s3:PutObject") {
+			continue
 		}
+		js, _ := json.Marshal(s.body["Resource"])
+		if strings.Contains(string(js), "DeadLetterBucket") {
+			if !strings.Contains(s.where, "HasDeadLetterBucket") || len(stringsOf(s.body["Action"])) != 1 ||
+				!strings.Contains(string(js), "${DeadLetterBucket}/dead-letters/*") {
+				t.Errorf("%s: the dead-letter statement must be PutObject on <DeadLetterBucket>/dead-letters/* under HasDeadLetterBucket: %s", s.where, js)
+			}
+			continue
+		}
+		s3res = append(s3res, s.body["Resource"])
 	}
 	if len(s3res) != 1 {
-		t.Fatalf("%d statements allow s3:PutObject, want 1", len(s3res))
+		t.Fatalf("%d statements allow s3:PutObject on the connector's bucket, want 1", len(s3res))
 	}
 	js, _ := json.Marshal(s3res[0])
 	for _, want := range []string{`arn:${AWS::Partition}:s3:::${S3BucketName}/${Dir}/*`, `"HasTopicsDir"`, `{"Ref":"TopicsDir"}`,

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/lambda-connect/lambda-connect/converters"
+	"github.com/lambda-connect/lambda-connect/core/dlq"
 	"github.com/lambda-connect/lambda-connect/core/errclass"
 	"github.com/lambda-connect/lambda-connect/core/kafkaevent"
 	"github.com/lambda-connect/lambda-connect/core/offsets"
@@ -53,6 +54,18 @@ type Harness struct {
 	// CheckWrite, when set, is called for every delivered record with the input record it matched,
 	// to check where the connector put it (for S3: the object key's partition and start offset).
 	CheckWrite func(t *testing.T, id string, in record.Record)
+	// NewDeadLetters returns the dead-letter destination for errors.tolerance=all and a function
+	// reading back the letters it holds; nil uses dlq.Memory.
+	NewDeadLetters func(t *testing.T) (dlq.Destination, func(ctx context.Context) ([]DeadLetter, error))
+}
+
+// DeadLetter is one record as a dead-letter destination holds it.
+type DeadLetter struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+	Value     []byte // the original bytes
+	Reason    string
 }
 
 // Run runs every scenario as a subtest.
@@ -80,6 +93,7 @@ func Run(t *testing.T, h Harness) {
 		})
 	}
 	t.Run("bad record fails the batch and commits nothing", func(t *testing.T) { badRecord(t, h) })
+	t.Run("errors.tolerance=all: delivered + dead-lettered = input, once each", func(t *testing.T) { deadLetters(t, h) })
 }
 
 // Generate makes n records on each of parts partitions of topic, offsets from 0, with JSON values
@@ -288,9 +302,13 @@ var errInjected = errors.New("sinktest: injected failure before commit")
 
 const leaseMargin = 150 * time.Millisecond
 
-func newEnv(t *testing.T, h Harness) *env {
+func newEnv(t *testing.T, h Harness, dead ...dlq.Destination) *env {
 	s, read := h.NewSink(t)
 	e := &env{h: h, read: read, store: &faultyStore{Store: h.NewStore(t)}}
+	var letters dlq.Destination
+	if len(dead) > 0 {
+		letters = dead[0]
+	}
 	kc, err := converters.New("StringConverter", true, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -305,6 +323,7 @@ func newEnv(t *testing.T, h Harness) *env {
 		Logger:      quietLogger(t),
 		MetricsTo:   tLogWriter{t},
 		LeaseMargin: leaseMargin, LeaseWait: 3 * time.Second,
+		TolerateAll: letters != nil, DeadLetters: letters,
 		Hooks: sink.Hooks{
 			BeforePut: func(ctx context.Context, tp record.TopicPartition, id string) error {
 				if p := e.pause.Load(); p != nil && p.tp == tp && int(p.puts.Add(1)) == p.nthPut {
@@ -476,4 +495,72 @@ func (s *faultyStore) Release(ctx context.Context, l offsets.Lease) error {
 		return nil
 	}
 	return s.Store.Release(ctx, l)
+}
+
+// deadLetters makes every seventh record undecodable and streams the input with errors.tolerance=all,
+// through failures before the commit and retries at other boundaries: every good record must be in
+// the target once, every bad one in the dead-letter destination once, with its original bytes.
+func deadLetters(t *testing.T, h Harness) {
+	newDLQ := h.NewDeadLetters
+	if newDLQ == nil {
+		newDLQ = func(t *testing.T) (dlq.Destination, func(context.Context) ([]DeadLetter, error)) {
+			m := dlq.NewMemory()
+			return m, func(context.Context) ([]DeadLetter, error) {
+				var out []DeadLetter
+				for _, l := range m.Letters() {
+					out = append(out, DeadLetter{Topic: l.Record.Topic, Partition: l.Record.Partition, Offset: l.Record.Offset,
+						Value: l.Record.Value, Reason: l.Err.Error()})
+				}
+				return out, nil
+			}
+		}
+	}
+	dest, readDead := newDLQ(t)
+	bad := map[string][]byte{}
+	h.Records = slices.Clone(h.Records)
+	for i := range h.Records {
+		if i%7 == 3 {
+			h.Records[i].Value = fmt.Appendf(nil, `{"seq": %d, "broken`, i)
+			bad[h.Records[i].Coordinates()] = h.Records[i].Value
+		}
+	}
+	e := newEnv(t, h, dest)
+	e.stream(t, 9, 12, func(t *testing.T, b []record.Record) {
+		if e.rng.IntN(3) == 0 {
+			e.failBeforeCommit.Store(true)
+			if _, err := e.invoke(t, e.extend(b, 4), time.Minute); !errors.Is(err, errInjected) {
+				t.Fatalf("injected failure did not fail the invocation: %v", err)
+			}
+			e.failBeforeCommit.Store(false)
+		}
+		e.mustInvoke(t, b)
+	})
+	letters, err := readDead(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, l := range letters {
+		c := l.Topic + "/" + fmt.Sprint(l.Partition) + "/" + fmt.Sprint(l.Offset)
+		orig, ok := bad[c]
+		switch {
+		case !ok:
+			t.Errorf("dead letter %s is not one of the bad records", c)
+		case seen[c]:
+			t.Errorf("record %s dead-lettered twice", c)
+		case string(l.Value) != string(orig):
+			t.Errorf("dead letter %s holds %q, not the original bytes %q", c, l.Value, orig)
+		case !strings.Contains(l.Reason, c) || !strings.Contains(l.Reason, "value.converter"):
+			t.Errorf("dead letter %s: the reason does not name the record and the stage: %s", c, l.Reason)
+		}
+		seen[c] = true
+	}
+	for c := range bad {
+		if !seen[c] {
+			t.Errorf("bad record %s was neither delivered nor dead-lettered", c)
+		}
+	}
+	good := slices.DeleteFunc(slices.Clone(h.Records), func(r record.Record) bool { return bad[r.Coordinates()] != nil })
+	e.h.Records = good
+	e.checkExactlyOnce(t)
 }
