@@ -148,6 +148,13 @@ func Load(s *Spec, environ []string) (*Config, error) {
 		for k, v := range fileProps {
 			props[k], source[k] = v, path
 		}
+		// A Kafka Connect connector file names its connector with "name".
+		if n, ok := fileProps["name"]; ok && s.Key("connector.name") != nil {
+			if _, set := fileProps["connector.name"]; !set {
+				props["connector.name"], source["connector.name"] = n, path
+				delete(props, "name")
+			}
+		}
 	}
 	for _, kv := range environ {
 		name, value, ok := strings.Cut(kv, "=")

@@ -221,3 +221,25 @@ func TestLoadMissingFile(t *testing.T) {
 		t.Fatalf("err = %v, want a BadConfig error naming the file", err)
 	}
 }
+
+// A Kafka Connect standalone connector file names the connector with "name".
+func TestLoadConnectFileName(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "connect-s3-sink.properties")
+	if err := os.WriteFile(file, []byte("name=s3-sink-orders\nconnector.class=io.confluent.connect.s3.S3SinkConnector\ns3.bucket.name=b\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(testSpec(), []string{"CONNECTOR_CONFIG_FILE=" + file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.String("connector.name"); got != "s3-sink-orders" {
+		t.Errorf("connector.name = %q", got)
+	}
+	// connector.name, when the file has it too, wins over name.
+	if err := os.WriteFile(file, []byte("name=a\nconnector.name=b\ns3.bucket.name=b\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = Load(testSpec(), []string{"CONNECTOR_CONFIG_FILE=" + file}); err != nil || c.String("connector.name") != "b" {
+		t.Fatalf("connector.name = %q, %v", c.String("connector.name"), err)
+	}
+}
