@@ -12,6 +12,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/lambda-connect/lambda-connect/core/config"
 	"io"
 	"os"
 	"os/signal"
@@ -167,7 +168,7 @@ func parse(fs *flag.FlagSet, args []string, e *env) (code int, done bool) {
 func suggest(name string) string {
 	best, bestD := "", -1
 	for _, c := range commands() {
-		d := distance(name, c.name)
+		d := config.EditDistance(name, c.name)
 		if name != "" && strings.HasPrefix(c.name, name) {
 			d = 0
 		}
@@ -179,25 +180,4 @@ func suggest(name string) string {
 		}
 	}
 	return best
-}
-
-// distance is the Levenshtein distance between a and b (bytes).
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -94,6 +94,10 @@ var escapeClass = func() (t [256]byte) {
 	return t
 }()
 
+// AppendString appends s as a JSON string the way Jackson (and so Kafka Connect) writes it. The
+// event encoder and the metrics lines use it too.
+func AppendString(b []byte, s string) []byte { return appendQuoted(b, s) }
+
 // appendQuoted appends s as a JSON string the way Jackson writes it: '"' and '\\' escaped, control
 // characters as \b \t \n \f \r or \u00XX (upper-case hex), everything else, non-ASCII included,
 // as UTF-8. Invalid UTF-8 is written as U+FFFD.

@@ -9,7 +9,7 @@ func (s *Spec) suggest(name string) string {
 	lower := strings.ToLower(name)
 	best, bestDist := "", maxDistance(name)+1
 	consider := func(cand string) {
-		if d := distance(lower, cand); d < bestDist {
+		if d := EditDistance(lower, cand); d < bestDist {
 			best, bestDist = cand, d
 		}
 	}
@@ -28,7 +28,7 @@ func (s *Spec) suggest(name string) string {
 			continue
 		}
 		for _, p := range s.Prefixes {
-			if d := distance(lower[:i+1], p); d <= 2 && d < bestDist {
+			if d := EditDistance(lower[:i+1], p); d <= 2 && d < bestDist {
 				best, bestDist = p+lower[i+1:], d
 			}
 		}
@@ -42,9 +42,9 @@ func maxDistance(name string) int {
 	return min(max(len(name)/4, 1), 3)
 }
 
-// distance is the optimal string alignment distance of a and b (Levenshtein distance with
+// EditDistance is the optimal string alignment distance of a and b (Levenshtein distance with
 // transpositions of adjacent characters counted as one edit), on bytes.
-func distance(a, b string) int {
+func EditDistance(a, b string) int {
 	if a == b {
 		return 0
 	}

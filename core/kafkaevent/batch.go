@@ -2,6 +2,7 @@ package kafkaevent
 
 import (
 	"errors"
+	"github.com/lambda-connect/lambda-connect/converters/jsonconv"
 
 	"github.com/lambda-connect/lambda-connect/core/errclass"
 	"github.com/lambda-connect/lambda-connect/core/record"
@@ -75,7 +76,7 @@ func Batches(src, arn, bootstrap string, recs []record.Record, lim Limits) ([][]
 			if _, ok := groups[tp]; ok {
 				return len(scratch) + len(",")
 			}
-			n := len(appendString(nil, tp.String())) + len(":[]") + len(scratch)
+			n := len(jsonconv.AppendString(nil, tp.String())) + len(":[]") + len(scratch)
 			if len(groups) > 0 {
 				n += len(",")
 			}

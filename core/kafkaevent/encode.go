@@ -2,8 +2,8 @@ package kafkaevent
 
 import (
 	"encoding/base64"
+	"github.com/lambda-connect/lambda-connect/converters/jsonconv"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/lambda-connect/lambda-connect/core/record"
 )
@@ -27,7 +27,7 @@ func AppendEncode(dst []byte, e Event) []byte {
 		if gi > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, e.Records[g[0]].TopicPartition().String())
+		dst = jsonconv.AppendString(dst, e.Records[g[0]].TopicPartition().String())
 		dst = append(dst, ':', '[')
 		for j, i := range g {
 			if j > 0 {
@@ -60,19 +60,19 @@ func groupByPartition(recs []record.Record) [][]int {
 // appendEnvelope appends the event up to the opening brace of "records".
 func appendEnvelope(dst []byte, src, arn, bootstrap string) []byte {
 	dst = append(dst, `{"eventSource":`...)
-	dst = appendString(dst, src)
+	dst = jsonconv.AppendString(dst, src)
 	if arn != "" {
 		dst = append(dst, `,"eventSourceArn":`...)
-		dst = appendString(dst, arn)
+		dst = jsonconv.AppendString(dst, arn)
 	}
 	dst = append(dst, `,"bootstrapServers":`...)
-	dst = appendString(dst, bootstrap)
+	dst = jsonconv.AppendString(dst, bootstrap)
 	return append(dst, `,"records":{`...)
 }
 
 func appendRecord(dst []byte, r *record.Record) []byte {
 	dst = append(dst, `{"topic":`...)
-	dst = appendString(dst, r.Topic)
+	dst = jsonconv.AppendString(dst, r.Topic)
 	dst = append(dst, `,"partition":`...)
 	dst = strconv.AppendInt(dst, int64(r.Partition), 10)
 	dst = append(dst, `,"offset":`...)
@@ -100,7 +100,7 @@ func appendRecord(dst []byte, r *record.Record) []byte {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, '{')
-		dst = appendString(dst, h.Key)
+		dst = jsonconv.AppendString(dst, h.Key)
 		dst = append(dst, ':')
 		if h.Value == nil {
 			dst = append(dst, "null"...)
@@ -120,45 +120,3 @@ func appendRecord(dst []byte, r *record.Record) []byte {
 }
 
 const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}

@@ -98,24 +98,3 @@ func TestEncodeShape(t *testing.T) {
 		t.Fatalf("got %s", got)
 	}
 }
-
-func TestAppendString(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"", `""`},
-		{"plain", `"plain"`},
-		{"q\"b\\s/", `"q\"b\\s/"`},
-		{"\n\r\t\x00\x1f\x7f", `"\n\r\t\u0000\u001f` + "\x7f\""},
-		{"é€😀\u2028", "\"é€😀\u2028\""},
-		{"a\xffb\xc3", `"a\ufffdb\ufffd"`},
-	}
-	for _, tt := range tests {
-		got := appendString(nil, tt.in)
-		if string(got) != tt.want {
-			t.Errorf("%q: got %s, want %s", tt.in, got, tt.want)
-		}
-		var back string
-		if err := json.Unmarshal(got, &back); err != nil || back != validUTF8(tt.in) {
-			t.Errorf("%q: encoding/json reads %s as %q (%v)", tt.in, got, back, err)
-		}
-	}
-}

@@ -8,13 +8,13 @@
 package metrics
 
 import (
+	"github.com/lambda-connect/lambda-connect/converters/jsonconv"
 	"io"
 	"slices"
 	"sort"
 	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/lambda-connect/lambda-connect/core/errclass"
 )
@@ -181,13 +181,13 @@ func (r *Recorder) Flush(extra map[string]string) error {
 			b = append(b, ',')
 		}
 		b = append(b, `{"Namespace":`...)
-		b = appendString(b, r.namespace)
+		b = jsonconv.AppendString(b, r.namespace)
 		b = append(b, `,"Dimensions":[[`...)
 		for i, k := range r.dimKeys {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, k)
+			b = jsonconv.AppendString(b, k)
 		}
 		b = append(b, `]],"Metrics":[`...)
 		for i, name := range r.names[start:min(start+MaxMetricsPerDirective, len(r.names))] {
@@ -195,7 +195,7 @@ func (r *Recorder) Flush(extra map[string]string) error {
 				b = append(b, ',')
 			}
 			b = append(b, `{"Name":`...)
-			b = appendString(b, name)
+			b = jsonconv.AppendString(b, name)
 			b = append(b, `,"Unit":"`...)
 			b = append(b, r.metrics[name].unit...)
 			b = append(b, `"}`...)
@@ -206,14 +206,14 @@ func (r *Recorder) Flush(extra map[string]string) error {
 
 	for _, k := range r.propKeys {
 		b = append(b, ',')
-		b = appendString(b, k)
+		b = jsonconv.AppendString(b, k)
 		b = append(b, ':')
-		b = appendString(b, r.props[k])
+		b = jsonconv.AppendString(b, r.props[k])
 	}
 	for _, name := range r.names {
 		m := r.metrics[name]
 		b = append(b, ',')
-		b = appendString(b, name)
+		b = jsonconv.AppendString(b, name)
 		b = append(b, ':')
 		switch {
 		case m.unit != UnitMilliseconds || len(m.values) == 0:
@@ -244,9 +244,9 @@ func (r *Recorder) Flush(extra map[string]string) error {
 	slices.Sort(r.extraKeys)
 	for _, k := range r.extraKeys {
 		b = append(b, ',')
-		b = appendString(b, k)
+		b = jsonconv.AppendString(b, k)
 		b = append(b, ':')
-		b = appendString(b, extra[k])
+		b = jsonconv.AppendString(b, extra[k])
 	}
 	b = append(b, "}\n"...)
 	r.buf = b
@@ -262,45 +262,3 @@ func (r *Recorder) Flush(extra map[string]string) error {
 }
 
 const hex = "0123456789abcdef"
-
-// appendString appends s as a JSON string, invalid UTF-8 replaced by U+FFFD.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}

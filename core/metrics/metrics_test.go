@@ -404,30 +404,3 @@ func BenchmarkInvocation(b *testing.B) {
 		_ = r.Flush(extra)
 	}
 }
-
-// FuzzAppendString checks that strings are written as JSON that decodes to the same text
-// (invalid UTF-8 as U+FFFD).
-func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "plain", `q"uo\te`, "tab\tnl\ncr\r\x00\x1f", "é😀", "\xff\xfe", "\u2028"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		b := appendString(nil, s)
-		var got string
-		if err := json.Unmarshal(b, &got); err != nil {
-			t.Fatalf("%q gave invalid JSON %s: %v", s, b, err)
-		}
-		if want := decodeReplacing(s); got != want {
-			t.Fatalf("%q decodes to %q, want %q", s, got, want)
-		}
-	})
-}
-
-// decodeReplacing replaces every invalid byte (not every run) by U+FFFD, as appendString does.
-func decodeReplacing(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		b.WriteRune(r)
-	}
-	return b.String()
-}
