@@ -16,7 +16,7 @@ MAIN_PATTERNS = $(addprefix ./,$(addsuffix /...,$(wildcard functions cmd)))
 LAMBDA_ENV   = GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS = -trimpath -ldflags="-s -w" -tags lambda.norpc
 
-.PHONY: all build build-S3SinkFunction test dev bench fuzz lint clean
+.PHONY: all build build-S3SinkFunction build-S3SourceFunction test dev bench fuzz lint clean
 
 all: build
 
@@ -24,6 +24,11 @@ all: build
 build-S3SinkFunction:
 	mkdir -p "$(ARTIFACTS_DIR)"
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o "$(ARTIFACTS_DIR)/bootstrap" ./functions/s3-sink
+
+## build-S3SourceFunction: the s3-source Lambda bootstrap into $(ARTIFACTS_DIR) (sam build)
+build-S3SourceFunction:
+	mkdir -p "$(ARTIFACTS_DIR)"
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o "$(ARTIFACTS_DIR)/bootstrap" ./functions/s3-source
 
 ## build: every function and command, for this machine, into bin/
 build:
