@@ -39,6 +39,9 @@ type Letter struct {
 	// Class is the transform or converter class at fault, when known.
 	Class string
 	Err   error
+	// SourceBootstrap is the bootstrap servers of the cluster the record came from (the Lambda
+	// event's bootstrapServers), where a Kafka destination writes when none is configured.
+	SourceBootstrap string
 }
 
 // Connect's error context header names.
@@ -135,5 +138,18 @@ func (m *Memory) Letters() []Letter {
 
 // ErrNoDestination is returned when errors.tolerance=all has nowhere to send bad records.
 var ErrNoDestination = errors.New("errors.tolerance=all needs a dead-letter destination: set errors.deadletterqueue.topic.name or errors.deadletterqueue.s3.bucket.name")
+
+// Both sends every letter to two destinations (a topic and a bucket, for example).
+type Both [2]Destination
+
+// Send sends to the first destination, then the second.
+func (b Both) Send(ctx context.Context, letters []Letter) error {
+	for _, d := range b {
+		if err := d.Send(ctx, letters); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func subject(l Letter) string { return fmt.Sprintf("dead letter %s", l.Record.Coordinates()) }

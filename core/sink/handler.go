@@ -215,7 +215,7 @@ func (h *Handler) Handle(ctx context.Context, payload []byte) (Result, error) {
 	}
 	m.Count(MetricRecordsIn, int64(len(ev.Records)))
 	parts := groupByPartition(ev.Records)
-	inv := &invocation{h: h, log: log, m: m, owner: ownerID(requestID)}
+	inv := &invocation{h: h, log: log, m: m, owner: ownerID(requestID), bootstrap: ev.BootstrapServers}
 	inv.deadline, inv.hasDeadline = ctx.Deadline()
 	if !inv.hasDeadline {
 		inv.deadline = start.Add(h.cfg.DefaultTimeout)
@@ -302,6 +302,7 @@ type invocation struct {
 	log         *slog.Logger
 	m           *metrics.Recorder
 	owner       string
+	bootstrap   string // the event's bootstrapServers
 	deadline    time.Time
 	hasDeadline bool
 }
@@ -454,7 +455,8 @@ func (inv *invocation) reject(w *work, r record.Record, stage dlq.Stage, class s
 	}
 	orig := r
 	orig.KeySchema, orig.KeyData, orig.ValueSchema, orig.ValueData = nil, nil, nil, nil
-	w.dead = append(w.dead, dlq.Letter{Record: orig, Connector: cfg.Connector, Stage: stage, Class: class, Err: err})
+	w.dead = append(w.dead, dlq.Letter{Record: orig, Connector: cfg.Connector, Stage: stage, Class: class, Err: err,
+		SourceBootstrap: inv.bootstrap})
 	return nil
 }
 

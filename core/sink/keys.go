@@ -17,6 +17,12 @@ const (
 	KeyErrorsLogMessages  = "errors.log.include.messages"
 	KeyErrorsRetryTimeout = "errors.retry.timeout"
 	KeyErrorsRetryDelay   = "errors.retry.delay.max.ms"
+	KeyDLQTopic           = "errors.deadletterqueue.topic.name"
+	KeyDLQContextHeaders  = "errors.deadletterqueue.context.headers.enable"
+	KeyDLQBootstrap       = "errors.deadletterqueue.bootstrap.servers"
+	// DLQProducerPrefix holds the dead-letter producer's Kafka client settings
+	// (errors.deadletterqueue.producer.security.protocol, ...sasl.mechanism, ...).
+	DLQProducerPrefix     = "errors.deadletterqueue.producer."
 	KeyDLQS3Bucket        = "errors.deadletterqueue.s3.bucket.name"
 	KeyDLQS3Prefix        = "errors.deadletterqueue.s3.prefix"
 	KeyLeaseMarginMs      = "offsets.lease.margin.ms"
@@ -27,7 +33,7 @@ const (
 )
 
 // Prefixes are the setting prefixes a sink passes through to its converters.
-var Prefixes = []string{"key.converter.", "value.converter."}
+var Prefixes = []string{"key.converter.", "value.converter.", DLQProducerPrefix}
 
 // Ignored are Kafka Connect settings a sink accepts and ignores: the event-source mapping, not the
 // connector, chooses topics and parallelism.
@@ -73,6 +79,12 @@ func CommonKeys() []config.Key {
 				}
 				return nil
 			}},
+		{Name: KeyDLQTopic, Type: config.String, Parameter: "DeadLetterTopic",
+			Doc: "Dead-letter destination: Kafka topic (it must exist) that receives every failed record with its original key, value and headers. Its cluster is errors.deadletterqueue.bootstrap.servers, or else the cluster the event came from; the producer's client settings (security.protocol, sasl.mechanism, ...) go under errors.deadletterqueue.producer.*."},
+		{Name: KeyDLQContextHeaders, Type: config.Boolean, Default: "false",
+			Doc: "Add Kafka Connect's __connect.errors.* headers (topic, partition, offset, connector, stage, exception class and message) to the records on the dead-letter topic."},
+		{Name: KeyDLQBootstrap, Type: config.List,
+			Doc: "Bootstrap servers of the dead-letter topic's cluster; empty: the cluster the Lambda event came from (its bootstrapServers)."},
 		{Name: KeyDLQS3Bucket, Type: config.String, Parameter: "DeadLetterBucket",
 			Doc: "Dead-letter destination: S3 bucket that receives one JSON object per failed record (original key, value and headers, base64, and Connect's __connect.errors.* context), named by its coordinates so retries never duplicate it."},
 		{Name: KeyDLQS3Prefix, Type: config.String, Default: "dead-letters",

@@ -2,9 +2,12 @@ package sink
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +21,7 @@ import (
 	"github.com/lambda-connect/lambda-connect/core/dlq"
 	"github.com/lambda-connect/lambda-connect/core/errclass"
 	"github.com/lambda-connect/lambda-connect/core/offsets"
+	"github.com/lambda-connect/lambda-connect/core/producer"
 )
 
 // NewFromConfig builds a Handler for sink s from parsed settings (a spec that includes
@@ -67,6 +71,17 @@ func NewFromConfig(ctx context.Context, c *config.Config, s Sink, store Store, o
 			return nil, err
 		}
 	}
+	if topic := c.String(KeyDLQTopic); topic != "" {
+		k, err := kafkaDeadLetters(ctx, c, topic, &aws)
+		if err != nil {
+			return nil, err
+		}
+		if cfg.DeadLetters != nil {
+			cfg.DeadLetters = dlq.Both{k, cfg.DeadLetters}
+		} else {
+			cfg.DeadLetters = k
+		}
+	}
 	if cfg.Store == nil {
 		table := c.String(KeyOffsetsTable)
 		if table == "" {
@@ -93,6 +108,53 @@ func NewFromConfig(ctx context.Context, c *config.Config, s Sink, store Store, o
 	}
 	return New(cfg)
 }
+
+// kafkaDeadLetters builds the Kafka topic destination: the producer settings under
+// errors.deadletterqueue.producer.*, the cluster from errors.deadletterqueue.bootstrap.servers or,
+// when that is empty, the event's.
+func kafkaDeadLetters(ctx context.Context, c *config.Config, topic string, aws **awsConfig) (*dlq.Kafka, error) {
+	props := c.Sub(DLQProducerPrefix)
+	for k := range props {
+		if !slices.Contains(producerProps, k) {
+			return nil, errclass.Config(DLQProducerPrefix+k, "is not a producer setting this connector knows (%s)", strings.Join(producerProps, ", "))
+		}
+	}
+	// The cluster is chosen below; validate the rest with a stand-in address.
+	withServers := maps.Clone(props)
+	withServers[producer.PropBootstrapServers] = "dead-letter-cluster.invalid:9092"
+	base, err := producer.ConfigFromProps(withServers)
+	if base.SASLMechanism == producer.MechMSKIAM {
+		a, aerr := loadAWS(ctx, *aws)
+		if aerr != nil {
+			return nil, aerr
+		}
+		*aws = a
+		base.AWS = &a.cfg
+		err = base.Validate()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the dead-letter producer (%s*): %w", DLQProducerPrefix, err)
+	}
+	newProducer := func(servers []string) (dlq.Producer, error) {
+		pc := base
+		pc.BootstrapServers = servers
+		return producer.New(pc)
+	}
+	kc := dlq.KafkaConfig{Topic: topic, ContextHeaders: c.Bool(KeyDLQContextHeaders), NewProducer: newProducer}
+	if servers := c.List(KeyDLQBootstrap); len(servers) > 0 {
+		p, err := newProducer(servers)
+		if err != nil {
+			return nil, err
+		}
+		kc.Producer = p
+	}
+	return dlq.NewKafka(kc)
+}
+
+// producerProps are the Kafka client settings the dead-letter producer takes.
+var producerProps = []string{producer.PropClientID, producer.PropAcks, producer.PropCompressionType, producer.PropLingerMs,
+	producer.PropBatchSize, producer.PropRequestTimeoutMs, producer.PropSecurityProtocol, producer.PropSASLMechanism,
+	producer.PropSASLJAASConfig, producer.PropSASLUsername, producer.PropSASLPassword}
 
 type awsConfig struct{ cfg awssdk.Config }
 
