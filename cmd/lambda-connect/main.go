@@ -2,6 +2,11 @@
 // and --help:
 //
 //	lambda-connect dev [--once] [flags]   the local sandbox: embedded Kafka + S3 + offsets, through the real S3 sink
+//	lambda-connect run s3-sink [flags]    runs a sink locally against real endpoints, with a consumer group
+//	lambda-connect validate [flags]       checks a connector configuration, printing every problem
+//	lambda-connect offsets list|reset     lists or resets a connector's committed offsets
+//	lambda-connect import FILE [--out D]  turns a Kafka Connect connector configuration into Lambda Connect's
+//	lambda-connect events KIND [flags]    prints a sample trigger event (kafka-msk, kafka-self-managed)
 //	lambda-connect help [command]         the commands, or one command's flags
 //
 // Exit status: 0 on success, 1 when a command fails, 2 on a usage error (unknown command or flag).
@@ -41,19 +46,26 @@ type command struct {
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// environ lists the environment as KEY=value (os.Environ); nil is an empty environment.
+	environ func() []string
 }
 
 // commands lists the commands in the order help shows them. Add a command here.
 func commands() []command {
 	return []command{
 		{name: "dev", summary: "run the local sandbox: embedded Kafka, S3 and offsets, through the real S3 sink", run: runDev},
+		{name: "run", summary: "run a sink locally against real endpoints: a consumer group feeding the real handler", run: runRun},
+		{name: "validate", summary: "check a connector configuration (CONNECT_* variables or a file) and print every problem", run: runValidate},
+		{name: "offsets", summary: "list a connector's committed offsets and lag, or reset them (list, reset)", run: runOffsets},
+		{name: "import", summary: "turn a Kafka Connect connector configuration into Lambda Connect settings and SAM parameters", run: runImport},
+		{name: "events", summary: "print a sample trigger event (kafka-msk, kafka-self-managed), as sam local generate-event", run: runEvents},
 		{name: "help", summary: "list the commands, or show one command's flags (help COMMAND)", run: runHelp},
 	}
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:])
+	code := run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, environ: os.Environ}, os.Args[1:])
 	stop()
 	os.Exit(code)
 }
@@ -96,8 +108,12 @@ func lookup(name string) (command, bool) {
 // usage lists the commands.
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "%s: Kafka Connect as serverless Go functions.\n\nUsage:\n  %s COMMAND [flags]\n\nCommands:\n", prog, prog)
+	width := 0
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-6s %s\n", c.name, c.summary)
+		width = max(width, len(c.name))
+	}
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-*s %s\n", width, c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nRun '%s COMMAND --help' for a command's flags. Start with '%s dev --once'.\n", prog, prog)
 }

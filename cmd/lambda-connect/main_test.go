@@ -77,7 +77,8 @@ func TestDispatch(t *testing.T) {
 
 func TestSuggest(t *testing.T) {
 	for in, want := range map[string]string{
-		"dev": "dev", "de": "dev", "dve": "dev", "devv": "dev", "ev": "dev",
+		"dev": "dev", "de": "dev", "dve": "dev", "devv": "dev", "ev": "events", "eve": "events",
+		"valdiate": "validate", "offset": "offsets", "imprt": "import", "rn": "run",
 		"hlep": "help", "h": "help", "hel": "help",
 		"deploy": "", "x": "", "": "", "frobnicate": "",
 	} {

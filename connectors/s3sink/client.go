@@ -3,6 +3,7 @@ package s3sink
 import (
 	"context"
 	"fmt"
+	"github.com/lambda-connect/lambda-connect/core/config"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -47,4 +48,18 @@ func NewClient(ctx context.Context, cfg Config) (*s3.Client, error) {
 			o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 		}
 	}), nil
+}
+
+// Open builds the sink from parsed settings with the client NewClient makes: what
+// functions/s3-sink and the command line's run do.
+func Open(ctx context.Context, c *config.Config) (*Sink, error) {
+	cfg, err := ConfigFrom(c)
+	if err != nil {
+		return nil, err
+	}
+	client, err := NewClient(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg, client)
 }

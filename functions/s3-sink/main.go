@@ -33,15 +33,7 @@ func build(ctx context.Context) (*sink.Handler, error) {
 	if ign := c.Ignored(); len(ign) > 0 {
 		sink.NewLogger(os.Stderr).Warn("settings accepted for Kafka Connect compatibility have no effect here", "settings", ign)
 	}
-	scfg, err := s3sink.ConfigFrom(c)
-	if err != nil {
-		return nil, err
-	}
-	client, err := s3sink.NewClient(ctx, scfg)
-	if err != nil {
-		return nil, err
-	}
-	s, err := s3sink.New(scfg, client)
+	s, err := s3sink.Open(ctx, c)
 	if err != nil {
 		return nil, err
 	}

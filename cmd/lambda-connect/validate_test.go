@@ -1,0 +1,144 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	good := writeFile(t, "good.properties", "name=orders-to-s3\nconnector.class=io.confluent.connect.s3.S3SinkConnector\ntopics=orders\ns3.bucket.name=my-bucket\nflush.size=5\n")
+	rest := writeFile(t, "rest.json", `{"name":"orders-rest","config":{"s3.bucket.name":"b","value.converter.schemas.enable":"false"}}`)
+	// Every kind of problem at once: a missing required setting, an unknown key (with a
+	// suggestion), a value outside its values, a rule across settings, a converter's own
+	// setting, and errors.tolerance=all without a destination.
+	bad := writeFile(t, "bad.json", `{
+		"connector.name": "orders",
+		"s3.bukcet.name": "typo",
+		"s3.compression.type": "zstd",
+		"partitioner.class": "TimeBasedPartitioner",
+		"value.converter.schemas.enable": "maybe",
+		"errors.tolerance": "all"
+	}`)
+	for _, tc := range []struct {
+		name    string
+		environ []string
+		args    []string
+		code    int
+		stdout  []string
+		stderr  []string
+	}{
+		{name: "environment", environ: []string{"CONNECT_CONNECTOR_NAME=orders", "CONNECT_S3_BUCKET_NAME=b", "CONNECT_FLUSH_SIZE=7", "PATH=/bin"},
+			code: exitOK, stdout: []string{"s3-sink configuration is valid", "s3.bucket.name", "CONNECT_S3_BUCKET_NAME", "flush.size", "7", "default", "offsets.table is not set"}},
+		{name: "properties file with Connect's name and ignored keys", args: []string{"--file", good, "--ignore-env"},
+			code: exitOK, stdout: []string{"connector.name", "orders-to-s3", good, "without effect: connector.class, topics"}},
+		{name: "file named by CONNECTOR_CONFIG_FILE, environment wins", environ: []string{"CONNECTOR_CONFIG_FILE=" + good, "CONNECT_FLUSH_SIZE=9"},
+			code: exitOK, stdout: []string{"flush.size", "9", "CONNECT_FLUSH_SIZE"}},
+		{name: "Connect REST JSON", args: []string{"--file", rest}, code: exitOK, stdout: []string{"orders-rest", "value.converter.schemas.enable"}},
+		{name: "every problem", args: []string{"--file", bad}, code: exitFail, stderr: []string{
+			"9 problems",
+			"s3.bucket.name: required setting is missing (set CONNECT_S3_BUCKET_NAME)",
+			`unknown setting "s3.bukcet.name", did you mean s3.bucket.name?`,
+			"s3.compression.type:", "zstd",
+			"path.format: is required by the TimeBasedPartitioner",
+			"partition.duration.ms:", "locale:", "timezone:",
+			"value.converter.schemas.enable:",
+			"errors.tolerance: all needs a dead-letter destination",
+			"(from " + bad + ")",
+			"lambda-connect validate",
+		}},
+		{name: "missing file", args: []string{"--file", filepath.Join(t.TempDir(), "none.json")}, code: exitFail, stderr: []string{"none.json", "Check the file's path"}},
+		{name: "nothing set", code: exitFail, stderr: []string{"connector.name: required", "s3.bucket.name: required"}},
+		{name: "unknown connector", args: []string{"--connector", "mongo-sink"}, code: exitUsage, stderr: []string{`unknown connector "mongo-sink"`, "validate --help"}},
+		{name: "ignore-env without file", args: []string{"--ignore-env"}, code: exitUsage, stderr: []string{"--ignore-env needs --file"}},
+		{name: "help", args: []string{"--help"}, code: exitOK, stdout: []string{"Usage: lambda-connect validate", "-file", "-output", "CONNECTOR_CONFIG_FILE"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runEnv(t, tc.environ, append([]string{"validate"}, tc.args...)...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout, stderr)
+			}
+			for _, s := range tc.stdout {
+				if !strings.Contains(stdout, s) {
+					t.Errorf("stdout does not say %q:\n%s", s, stdout)
+				}
+			}
+			for _, s := range tc.stderr {
+				if !strings.Contains(stderr, s) {
+					t.Errorf("stderr does not say %q:\n%s", s, stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateJSON(t *testing.T) {
+	t.Parallel()
+	bad := writeFile(t, "bad.properties", "connector.name=x\ns3.bucket.name=b\nflush.size=ten\nformat.class=avro\npartitioner.class=FieldPartitioner\n")
+	code, stdout, stderr := runEnv(t, nil, "validate", "--file", bad, "--output", "json")
+	if code != exitFail {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var rep validateReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	var keys []string
+	for _, p := range rep.Problems {
+		keys = append(keys, p.Key)
+		want := bad
+		if p.Key == "partition.field.name" {
+			want = "" // not set: the rule across settings names it
+		}
+		if p.Source != want {
+			t.Errorf("problem %s: source %q, want %q", p.Key, p.Source, want)
+		}
+	}
+	slices.Sort(keys)
+	if want := []string{"flush.size", "format.class", "partition.field.name"}; !slices.Equal(keys, want) {
+		t.Errorf("problems about %v, want %v\n%s", keys, want, stdout)
+	}
+	if rep.Valid || rep.Settings != nil {
+		t.Errorf("an invalid configuration reported valid or with settings: %+v", rep)
+	}
+
+	good := writeFile(t, "good.json", `{"connector.name":"x","s3.bucket.name":"b","format.class":"bytearray"}`)
+	code, stdout, _ = runEnv(t, []string{"CONNECT_OFFSETS_TABLE=t"}, "validate", "--file", good, "--output", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stdout)
+	}
+	rep = validateReport{}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{
+		"format.class":  "io.confluent.connect.s3.format.bytearray.ByteArrayFormat", // canonical name
+		"flush.size":    "10000",
+		"offsets.table": "t",
+	} {
+		if rep.Settings[k] != want {
+			t.Errorf("setting %s = %q, want %q", k, rep.Settings[k], want)
+		}
+	}
+	for k, want := range map[string]string{"format.class": good, "flush.size": "default", "offsets.table": "CONNECT_OFFSETS_TABLE"} {
+		if rep.Sources[k] != want {
+			t.Errorf("source of %s = %q, want %q", k, rep.Sources[k], want)
+		}
+	}
+	if !rep.Valid || len(rep.Notes) != 0 {
+		t.Errorf("valid %v, notes %v", rep.Valid, rep.Notes)
+	}
+}
