@@ -170,7 +170,9 @@ var scenarios = []scenario{
 				// lease to expire, then discards what the dead one wrote.
 				e.failBeforeCommit.Store(true)
 				e.store.dropRelease.Store(true)
-				if _, err := e.invoke(t, e.extend(b, 5), 300*time.Millisecond); !errors.Is(err, errInjected) {
+				// On a loaded machine the short deadline may end the attempt before the hook:
+				// killed either way, its lease left to expire.
+				if _, err := e.invoke(t, e.extend(b, 5), 400*time.Millisecond); !errors.Is(err, errInjected) && !errors.Is(err, context.DeadlineExceeded) {
 					t.Fatalf("injected kill did not fail the invocation: %v", err)
 				}
 				e.failBeforeCommit.Store(false)
@@ -401,10 +403,15 @@ func (e *env) staleRound(t *testing.T, b []record.Record) {
 			t.Fatal("the stale invocation succeeded after a newer one committed its partition")
 		}
 	case err := <-aDone:
-		// A's partition had fewer than two writes (or nothing new): nothing to pause.
+		// A's partition had fewer than two writes (or nothing new), or, on a loaded machine, A's
+		// short deadline ended it before its second write: nothing to pause. B completes the
+		// batch; the exactly-once check at the end covers whatever A left behind.
 		e.pause.Store(nil)
 		if err != nil {
-			t.Fatalf("invocation A: %v", err)
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("invocation A: %v", err)
+			}
+			e.mustInvoke(t, b)
 		}
 	}
 }

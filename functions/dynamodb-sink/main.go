@@ -1,0 +1,42 @@
+// Command dynamodb-sink is the Kafka → DynamoDB sink Lambda function. It only wires things up:
+// everything is built once at cold start from CONNECT_* environment variables (or
+// CONNECTOR_CONFIG_FILE), and a bad configuration stops it there with one message naming every
+// bad setting.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/lambda-connect/lambda-connect/connectors/dynamodbsink"
+	"github.com/lambda-connect/lambda-connect/core/config"
+	"github.com/lambda-connect/lambda-connect/core/sink"
+)
+
+func main() {
+	h, err := build(context.Background(), os.Environ())
+	if err != nil {
+		sink.NewLogger(os.Stderr).Error("dynamodb-sink: configuration rejected at cold start", "error", err)
+		fmt.Fprintln(os.Stderr, "dynamodb-sink:", err)
+		os.Exit(1)
+	}
+	lambda.Start(h)
+}
+
+func build(ctx context.Context, environ []string) (*sink.Handler, error) {
+	c, err := config.Load(dynamodbsink.Spec(), environ)
+	if err != nil {
+		return nil, err
+	}
+	if ign := c.Ignored(); len(ign) > 0 {
+		sink.NewLogger(os.Stderr).Warn("settings accepted for Kafka Connect compatibility have no effect here", "settings", ign)
+	}
+	s, err := dynamodbsink.Open(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return sink.NewFromConfig(ctx, c, s, nil)
+}
