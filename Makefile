@@ -16,7 +16,7 @@ MAIN_PATTERNS = $(addprefix ./,$(addsuffix /...,$(wildcard functions cmd)))
 LAMBDA_ENV   = GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS = -trimpath -ldflags="-s -w" -tags lambda.norpc
 
-.PHONY: all build build-S3SinkFunction build-S3SourceFunction test dev bench fuzz lint clean
+.PHONY: all build build-S3SinkFunction build-S3SourceFunction build-DynamoDbSinkFunction test dev bench fuzz lint clean
 
 all: build
 
@@ -29,6 +29,11 @@ build-S3SinkFunction:
 build-S3SourceFunction:
 	mkdir -p "$(ARTIFACTS_DIR)"
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o "$(ARTIFACTS_DIR)/bootstrap" ./functions/s3-source
+
+## build-DynamoDbSinkFunction: the dynamodb-sink Lambda bootstrap into $(ARTIFACTS_DIR) (sam build)
+build-DynamoDbSinkFunction:
+	mkdir -p "$(ARTIFACTS_DIR)"
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o "$(ARTIFACTS_DIR)/bootstrap" ./functions/dynamodb-sink
 
 ## build: every function and command, for this machine, into bin/
 build:
@@ -45,9 +50,11 @@ test:
 dev:
 	$(GO) run ./cmd/lambda-connect dev --once
 
-## bench: the S3 sink's whole-handler table (with its plain reference, same run), then every go benchmark
+## bench: the S3 sink's whole-handler table (with its plain reference, same run), the S3 source on a
+## generated 1 GiB JSON-lines object next to kcat -P (same run, same broker), then every go benchmark
 bench:
 	$(GO) run ./bench/s3sink
+	$(GO) run ./bench/s3source
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
 
 ## fuzz: every Fuzz target for $(FUZZTIME) each (go test -fuzz takes one target of one package at a time)

@@ -183,6 +183,7 @@ func runDev(ctx context.Context, e *env, args []string) int {
 			seen[ob.Key] = true
 		}
 	}
+	markSourced(rep.Source, seen)
 	lastErr := ""
 	tick := time.NewTicker(o.poll)
 	defer tick.Stop()
@@ -249,6 +250,7 @@ type sandbox struct {
 	store   *offsets.FileStore
 	handler *sink.Handler
 
+	source       *devSource // the S3 source's part (devsource.go)
 	sample       sample
 	pos          map[record.TopicPartition]int64 // next offset to deliver, per partition
 	stats        map[record.TopicPartition]*partStats
@@ -296,11 +298,14 @@ func startSandbox(ctx context.Context, o devOptions) (_ *sandbox, err error) {
 	if sb.kafka, err = kafkalocal.Start(ctx, kafkalocal.Options{Embedded: true, Logger: sb.log}); err != nil {
 		return nil, err
 	}
-	if sb.s3srv, err = s3local.Start(s3local.Options{Logger: sb.log, Buckets: []string{devBucket}}); err != nil {
+	if sb.s3srv, err = s3local.Start(s3local.Options{Logger: sb.log, Buckets: []string{devBucket, devLandingBucket}}); err != nil {
 		return nil, err
 	}
 	sb.s3 = localS3Client(sb.s3srv.URL())
 	if sb.handler, err = sb.buildHandler(ctx); err != nil {
+		return nil, err
+	}
+	if err = sb.startSource(ctx); err != nil {
 		return nil, err
 	}
 	sb.log.Info("sandbox started", "broker", sb.kafka.Bootstrap(), "s3", sb.s3srv.URL(), "settings", sb.props)
@@ -349,6 +354,7 @@ func (sb *sandbox) close() {
 			sb.log.Warn("closing the S3 server", "error", err)
 		}
 	}
+	sb.closeSource()
 	if sb.kafka != nil {
 		sb.kafka.Close()
 	}
@@ -370,7 +376,7 @@ func (sb *sandbox) seed(ctx context.Context) error {
 	}
 	sb.sample = s
 	sb.log.Info("sample records produced", "records", len(s.records), "tombstones", s.tombstones)
-	return nil
+	return sb.dropSample(ctx) // and an object for the S3 source
 }
 
 // poll reads what each sandbox partition holds past its delivery position and hands it to the
@@ -380,6 +386,9 @@ func (sb *sandbox) seed(ctx context.Context) error {
 // delivers the same records again, as the event-source mapping retries a failed batch (the
 // handler skips what was committed). It returns how many records it delivered.
 func (sb *sandbox) poll(ctx context.Context) (int, error) {
+	if err := sb.pollSource(ctx); err != nil { // new objects through the S3 source first
+		return 0, err
+	}
 	addrs := sb.kafka.Addrs()
 	var recs []record.Record
 	ends := map[record.TopicPartition]int64{}

@@ -17,6 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/lambda-connect/lambda-connect/core/offsets"
 	"github.com/lambda-connect/lambda-connect/core/record"
 	"github.com/lambda-connect/lambda-connect/infra/kafkalocal"
@@ -148,8 +151,10 @@ func runBinary(t *testing.T, bin string, env []string, args ...string) result {
 var (
 	producedLine = regexp.MustCompile(`(?m)^Produced (\d+) sample records to orders \(3 partitions\) and clicks\.v1 \(2 partitions\), 1 tombstone`)
 	// A row of the partition table: [PARTITION LOG-END COMMITTED] OFFSETS RECORDS OBJECT.
-	objectRow    = regexp.MustCompile(`(?m)^(?:(\S+)-(\d+) +(\d+) +(\d+) +)? +(\d+)-(\d+) +(\d+) +s3://lambda-connect-dev/(\S+)$`)
-	totalLine    = regexp.MustCompile(`(?m)^(\d+) records in (\d+) objects = (\d+) delivered - 1 skipped; every partition is committed up to its log end\.$`)
+	objectRow = regexp.MustCompile(`(?m)^(?:(\S+)-(\d+) +(\d+) +(\d+) +)? +(\d+)-(\d+) +(\d+) +s3://lambda-connect-dev/(\S+)$`)
+	totalLine = regexp.MustCompile(`(?m)^(\d+) records in (\d+) objects = (\d+) delivered - 1 skipped; every partition is committed up to its log end\.$`)
+	// The S3 source's object: its lines, and how many of them are in orders.
+	sourceLine   = regexp.MustCompile(`(?m)^  s3://lambda-connect-dev-landing/incoming/\S+\.jsonl  (\d+) lines -> (\d+) records in orders \(1 invocation\)$`)
 	keyPartition = regexp.MustCompile(`^topics/(orders|clicks\.v1)/partition=(\d+)/(orders|clicks\.v1)\+(\d+)\+(\d{10})\.json$`)
 )
 
@@ -176,6 +181,15 @@ func onceText(t *testing.T, bin string, env []string) {
 	if len(rows) == 0 {
 		t.Fatalf("no object rows:\n%s", res.stdout)
 	}
+	// The object dropped into the landing bucket went through the S3 source to orders: every line
+	// once (the sandbox counts them by their provenance headers), and on through the S3 sink.
+	src := sourceLine.FindStringSubmatch(res.stdout)
+	if src == nil {
+		t.Fatalf("no S3 source line:\n%s", res.stdout)
+	}
+	if src[1] != strconv.Itoa(devSourceLines) || src[2] != src[1] {
+		t.Errorf("S3 source: %s lines, %s records in orders; want %d of each", src[1], src[2], devSourceLines)
+	}
 	sum, partitions := 0, 0
 	for _, r := range rows {
 		if r[1] != "" {
@@ -201,14 +215,14 @@ func onceText(t *testing.T, bin string, env []string) {
 	if partitions != 5 {
 		t.Errorf("%d partitions listed, want 5:\n%s", partitions, res.stdout)
 	}
-	if sum != produced-1 {
-		t.Errorf("objects hold %d records, want %d produced less the tombstone:\n%s", sum, produced-1, res.stdout)
+	if sum != produced+devSourceLines-1 {
+		t.Errorf("objects hold %d records, want %d produced and %d from the S3 source, less the tombstone:\n%s", sum, produced, devSourceLines, res.stdout)
 	}
 	total := totalLine.FindStringSubmatch(res.stdout)
 	if total == nil {
 		t.Fatalf("no total line:\n%s", res.stdout)
 	}
-	if total[1] != strconv.Itoa(sum) || total[2] != strconv.Itoa(len(rows)) || total[3] != strconv.Itoa(produced) {
+	if total[1] != strconv.Itoa(sum) || total[2] != strconv.Itoa(len(rows)) || total[3] != strconv.Itoa(produced+devSourceLines) {
 		t.Errorf("total line %q disagrees with the rows: %d records in %d objects", total[0], sum, len(rows))
 	}
 }
@@ -250,8 +264,12 @@ func onceJSON(t *testing.T, bin string) {
 	if dec.More() {
 		t.Errorf("more than one JSON document with --once:\n%s", res.stdout)
 	}
-	if rep.Produced != produced || rep.Tombstones != 1 || rep.Delivered != produced || rep.Skipped != 1 {
-		t.Errorf("produced %d (%d tombstones), delivered %d (%d skipped); want %d, 1, %d, 1", rep.Produced, rep.Tombstones, rep.Delivered, rep.Skipped, produced, produced)
+	if rep.Produced != produced || rep.Tombstones != 1 || rep.Delivered != produced+devSourceLines || rep.Skipped != 1 {
+		t.Errorf("produced %d (%d tombstones), delivered %d (%d skipped); want %d, 1, %d (with the S3 source's), 1", rep.Produced, rep.Tombstones, rep.Delivered, rep.Skipped, produced, produced+devSourceLines)
+	}
+	if src := rep.Source; src == nil || len(src.Objects) != 1 || src.Produced != devSourceLines || src.InKafka != devSourceLines ||
+		!src.Objects[0].Complete || src.Objects[0].Records != devSourceLines || src.Objects[0].Duplicates != 0 || src.Topic != "orders" {
+		t.Errorf("S3 source report %+v: want one complete object of %d lines, each in orders once", src, devSourceLines)
 	}
 	if min := (produced + batch - 1) / batch; rep.Invocations < min || rep.BatchSize != batch {
 		t.Errorf("%d invocations of batch size %d for %d records, want at least %d", rep.Invocations, rep.BatchSize, produced, min)
@@ -281,8 +299,8 @@ func onceJSON(t *testing.T, bin string) {
 			objects++
 		}
 	}
-	if sum != produced-1 || sum != rep.Written || objects != rep.Objects {
-		t.Errorf("objects hold %d records in %d objects; report says %d in %d; want %d records", sum, objects, rep.Written, rep.Objects, produced-1)
+	if sum != produced+devSourceLines-1 || sum != rep.Written || objects != rep.Objects {
+		t.Errorf("objects hold %d records in %d objects; report says %d in %d; want %d records", sum, objects, rep.Written, rep.Objects, produced+devSourceLines-1)
 	}
 
 	// The offsets file holds the committed offsets the report shows, and the log the handler's lines.
@@ -372,7 +390,7 @@ func continuous(t *testing.T, bin string) {
 		return nil
 	}
 
-	if rep := next("the summary"); rep["written"] != float64(19) {
+	if rep := next("the summary"); rep["written"] != float64(19+devSourceLines) {
 		t.Fatalf("summary: %v", rep)
 	}
 	running := next("the running event")
@@ -393,6 +411,26 @@ func continuous(t *testing.T, bin string) {
 	if ev["event"] != "delivered" || ev["topic"] != "orders" || ev["partition"] != float64(1) || ev["records"] != float64(2) ||
 		ev["committed"] != ev["last_offset"].(float64)+1 {
 		t.Fatalf("delivered event: %v", ev)
+	}
+
+	// An object dropped into the landing bucket goes through the S3 source to orders, and on
+	// through the S3 sink.
+	s3c := localS3Client(running["s3_endpoint"].(string))
+	body := "{\"order_id\":\"o-drop-1\",\"customer\":\"c 1\"}\n{\"order_id\":\"o-drop-2\",\"customer\":\"c 2\"}\n{\"order_id\":\"o-drop-3\",\"customer\":\"c 1\"}\n"
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(devLandingBucket), Key: aws.String("incoming/dropped by hand+1.jsonl"),
+		Body: strings.NewReader(body)}); err != nil {
+		t.Fatal(err)
+	}
+	if ev := next("the S3 source's event"); ev["event"] != "sourced" || ev["records"] != float64(3) || ev["lines"] != float64(3) ||
+		ev["url"] != "s3://"+devLandingBucket+"/incoming/dropped by hand+1.jsonl" || ev["complete"] != true || ev["duplicates"] != float64(0) {
+		t.Fatalf("sourced event: %v", ev)
+	}
+	for delivered := 0.0; delivered < 3; {
+		ev := next("the S3 source's records through the sink")
+		if ev["event"] != "delivered" || ev["topic"] != "orders" {
+			t.Fatalf("delivered event: %v", ev)
+		}
+		delivered += ev["records"].(float64)
 	}
 
 	bad := []record.Record{{Topic: "clicks.v1", Partition: 0, Value: []byte("not json"), TimestampType: record.CreateTime, Timestamp: ts}}

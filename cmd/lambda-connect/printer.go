@@ -59,6 +59,9 @@ func (p printer) report(r devReport) error {
 		fmt.Fprintf(&b, ", %s among them:\nbehavior.on.null.values=ignore skips tombstones; the default, fail, would stop the batch", plural(r.Tombstones, "tombstone (null value)", "tombstones (null values)"))
 	}
 	b.WriteString(".\n\n")
+	if r.Source != nil {
+		b.WriteString(sourceSection(r.Source) + "\n")
+	}
 
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PARTITION\tLOG END\tCOMMITTED\tOFFSETS\tRECORDS\tOBJECT")
@@ -151,6 +154,7 @@ func topicNames() string {
 // delivered prints the objects of r that are not in seen, and adds them to seen.
 func (p printer) delivered(r devReport, seen map[string]bool) {
 	now := time.Now().Format("15:04:05")
+	p.sourced(r.Source, seen, now)
 	for _, pr := range r.Partitions {
 		for _, o := range pr.Objects {
 			if seen[o.Key] {

@@ -44,7 +44,9 @@ type devReport struct {
 	Invocations  int               `json:"invocations"`
 	LargestEvent int               `json:"largest_event_bytes"`
 	Partitions   []partitionReport `json:"partitions"`
-	ElapsedMs    int64             `json:"elapsed_ms"`
+	// Source is what the S3 source did with the objects dropped into its landing bucket.
+	Source    *sourceReport `json:"source,omitempty"`
+	ElapsedMs int64         `json:"elapsed_ms"`
 }
 
 // partitionReport is one partition: its log, its committed offset and its objects.
@@ -141,6 +143,11 @@ func (sb *sandbox) report(ctx context.Context) (devReport, error) {
 	for tp, obs := range byTP {
 		return rep, errclass.Retry("partition "+tp.String(), "%d objects in the bucket for a partition the sandbox does not have (first: %s)", len(obs), obs[0].Key)
 	}
+	if sb.source != nil {
+		if rep.Source, err = sb.sourceReport(ctx); err != nil {
+			return rep, err
+		}
+	}
 	return rep, nil
 }
 
@@ -185,6 +192,7 @@ func (r devReport) check() error {
 			errs = append(errs, fmt.Errorf("partition %s: committed offset %d, want the log end %d", tp, p.Committed, p.LogEnd))
 		}
 	}
+	errs = append(errs, r.Source.check())
 	return errors.Join(errs...)
 }
 

@@ -2,9 +2,9 @@ package main
 
 import (
 	"fmt"
-	"hash/fnv"
 	"time"
 
+	"github.com/lambda-connect/lambda-connect/core/producer"
 	"github.com/lambda-connect/lambda-connect/core/record"
 )
 
@@ -63,9 +63,6 @@ func newSample(n int, now time.Time) sample {
 	return s
 }
 
-// partitionFor places a key on one of n partitions by a hash of its bytes.
-func partitionFor(key []byte, n int32) int32 {
-	h := fnv.New32a()
-	h.Write(key)
-	return int32(h.Sum32() % uint32(n))
-}
+// partitionFor places a key on the partition of n the Java client's default partitioner
+// chooses (murmur2), as the S3 source does for the keyed records it produces.
+func partitionFor(key []byte, n int32) int32 { return producer.Partition(key, n) }

@@ -106,13 +106,14 @@ func (o *object) ID() string   { return o.key }
 func (o *object) Records() int { return len(o.recs) }
 
 // Plan groups the records of one partition (in offset order) into objects, as Confluent's
-// connector does: by encoded partition, in runs of at most flush.size records, each object named
+// connector does: by topic (a router transform may have renamed it) and encoded partition, in runs of at most flush.size records, each object named
 // after its first record's offset. Records with a null value fail the plan, are left out or are
 // written under tombstone.encoded.partition, per behavior.on.null.values. Plan does no I/O; the
 // object keys depend only on the records (and, with the Wallclock extractor, on the time).
 func (s *Sink) Plan(tp record.TopicPartition, recs []record.Record) ([]sink.Write, error) {
 	now := s.now()
 	type group struct {
+		topic   string // the records' topic, which a router transform may have changed
 		encoded string
 		recs    []record.Record
 	}
@@ -125,7 +126,7 @@ func (s *Sink) Plan(tp record.TopicPartition, recs []record.Record) ([]sink.Writ
 	}
 	keep, same := 0, true
 	for i, r := range recs {
-		if r.Topic != tp.Topic || r.Partition != tp.Partition {
+		if r.Partition != tp.Partition {
 			return nil, fmt.Errorf("s3-sink: record %s handed to the plan of partition %s", r.Coordinates(), tp)
 		}
 		var skip bool
@@ -137,24 +138,26 @@ func (s *Sink) Plan(tp record.TopicPartition, recs []record.Record) ([]sink.Writ
 			same = false
 			continue
 		}
-		if keep > 0 && encoded[i] != encoded[i-1] {
+		if keep > 0 && (encoded[i] != encoded[i-1] || r.Topic != recs[i-1].Topic) {
 			same = false
 		}
 		keep++
 	}
 	var groups []*group
 	if same && keep > 0 {
-		groups = []*group{{encoded: encoded[0], recs: recs}}
+		groups = []*group{{topic: recs[0].Topic, encoded: encoded[0], recs: recs}}
 	} else {
-		index := map[string]*group{}
+		type gk struct{ topic, encoded string }
+		index := map[gk]*group{}
 		for i, r := range recs {
 			if encoded[i] == skipped {
 				continue
 			}
-			g := index[encoded[i]]
+			k := gk{r.Topic, encoded[i]}
+			g := index[k]
 			if g == nil {
-				g = &group{encoded: encoded[i]}
-				index[encoded[i]] = g
+				g = &group{topic: r.Topic, encoded: encoded[i]}
+				index[k] = g
 				groups = append(groups, g)
 			}
 			g.recs = append(g.recs, r)
@@ -164,7 +167,7 @@ func (s *Sink) Plan(tp record.TopicPartition, recs []record.Record) ([]sink.Writ
 	for _, g := range groups {
 		for start := 0; start < len(g.recs); start += s.cfg.FlushSize {
 			chunk := g.recs[start:min(start+s.cfg.FlushSize, len(g.recs))]
-			key := s.objectKey(tp, g.encoded, chunk[0].Offset)
+			key := s.objectKey(record.TopicPartition{Topic: g.topic, Partition: tp.Partition}, g.encoded, chunk[0].Offset)
 			if len(key) > MaxKeyLength {
 				return nil, errclass.Record(chunk[0].Coordinates(), "object key %q is %d bytes, longer than S3's %d", key[:64]+"...", len(key), MaxKeyLength)
 			}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -231,4 +232,20 @@ func head(s []int) []int {
 		return s[:10]
 	}
 	return s
+}
+
+// producerGoroutines returns the stacks of the goroutines sending a Produce call's batches, and
+// of any kafka-go Writer (one per partition it wrote to, one per batch it filled). The
+// Transport's connection pool has goroutines of its own, which stay between calls, as they
+// should.
+func producerGoroutines() []string {
+	buf := make([]byte, 4<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "core/producer.(*Producer).Produce") || strings.Contains(g, "kafka-go.(*Writer)") || strings.Contains(g, "kafka-go.(*partitionWriter)") {
+			out = append(out, g)
+		}
+	}
+	return out
 }

@@ -428,3 +428,58 @@ func TestHandleSQSBatch(t *testing.T) {
 	}
 	e.exactlyOnce("t", 4)
 }
+
+// TestHandleFlushesBeforeReturning: when Handle returns, every record is acknowledged (readable
+// at once, with a linger.ms far longer than the test), and no request, batch or goroutine of the
+// producer is left, warm invocation after warm invocation; only the Transport's connection pool
+// stays.
+func TestHandleFlushesBeforeReturning(t *testing.T) {
+	e := newEnv(t, map[string]int32{"t": 3})
+	pc := producer.DefaultConfig()
+	pc.BootstrapServers = e.cluster.Addrs()
+	pc.Linger = 10 * time.Minute
+	p, err := producer.New(pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	s := e.source(opts{topic: "t", records: 300, producer: p})
+	event := func(obj trigger.Object) []byte {
+		b, _ := json.Marshal(map[string]any{"Records": []any{map[string]any{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+			"s3": map[string]any{"bucket": map[string]any{"name": e.bucket}, "object": map[string]any{"key": obj.Key, "eTag": obj.ETag}}}}})
+		return b
+	}
+	total := 0
+	for i := range 6 {
+		const n = 1000
+		obj := e.put(fmt.Sprintf("flush-%d.jsonl", i), lines(n), "")
+		start := time.Now()
+		if _, err := s.Handle(e.ctx, event(obj)); err != nil {
+			t.Fatal(err)
+		}
+		if took := time.Since(start); took > 20*time.Second {
+			t.Fatalf("invocation %d took %v: batches waited for linger.ms", i, took)
+		}
+		total += n
+		if got := len(e.read("t")); got != total {
+			t.Fatalf("invocation %d: %d records in Kafka right after Handle returned, want %d", i, got, total)
+		}
+		if n := p.InFlight(); n != 0 {
+			t.Fatalf("invocation %d: %d produce requests in flight after Handle returned", i, n)
+		}
+		if g := producerGoroutines(); len(g) > 0 {
+			t.Fatalf("invocation %d: %d goroutines of the producer after Handle returned:\n%s", i, len(g), strings.Join(g, "\n"))
+		}
+	}
+	seen := map[string]bool{}
+	for _, r := range e.read("t") {
+		id := header(r, s3source.HeaderKey) + "#" + header(r, s3source.HeaderIndex)
+		if seen[id] {
+			t.Fatalf("record %s twice", id)
+		}
+		seen[id] = true
+	}
+	if len(seen) != total {
+		t.Fatalf("%d distinct records, want %d", len(seen), total)
+	}
+}

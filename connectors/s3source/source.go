@@ -135,6 +135,9 @@ type Source struct {
 	mu       sync.Mutex
 	parts    map[string]int32
 	parseRaw bool
+	// spare holds chunk buffers between objects and warm invocations (two per object being
+	// processed), so that they are allocated once.
+	spare []*chunkBuf
 }
 
 // New validates cfg and deps.
@@ -283,7 +286,10 @@ func (s *Source) Process(ctx context.Context, obj trigger.Object) (res Result, e
 			s.d.Logger.Warn("releasing the object lease", "object", id.String(), "error", rerr)
 		}
 	}()
-	run := &run{s: s, id: id, lease: lease, deadline: deadline, res: &res, hash: hashOf(id)}
+	bufA, bufB := s.chunkBuf(), s.chunkBuf()
+	defer s.release(bufA, bufB)
+	run := &run{s: s, id: id, lease: lease, deadline: deadline, res: &res, hash: hashOf(id), buf: bufA, spare: bufB,
+		hBucket: []byte(id.Bucket), hKey: []byte(id.Key), hVersion: []byte(id.Version())}
 	err = run.object(ctx)
 	if errors.Is(err, errKilled) {
 		killed = true
@@ -312,7 +318,11 @@ type run struct {
 	res      *Result
 	hash     uint32
 	rd       reader.Reader
-	arena    []byte
+	// buf holds the chunk being built (only the goroutine reading the object uses it); spare
+	// is the second buffer stream takes turns with.
+	buf, spare *chunkBuf
+	// The provenance header values every record of the object shares.
+	hBucket, hKey, hVersion []byte
 }
 
 func (r *run) fault(point string, index int64) error {
@@ -422,37 +432,141 @@ func (r *run) object(ctx context.Context) error {
 			return r.complete(ctx, pos)
 		}
 	}
+	return r.stream(ctx, pos)
+}
+
+// built is a chunk read and built ahead by stream's reading goroutine.
+type built struct {
+	ch   chunk
+	ends []checkpoints.Offset
+	eof  bool
+	err  error
+	buf  *chunkBuf
+}
+
+// stream produces the object from record pos on, chunk after chunk. One goroutine reads and
+// builds chunk k+1, and reads the end offsets of its partitions, while chunk k is checkpointed
+// and produced; two chunk buffers take turns. The checkpoint protocol is the sequential one:
+// chunk k+1's checkpoint is saved only after chunk k was acknowledged, and before chunk k+1 is
+// sent. (Its end offsets, read before chunk k+1 is sent, precede every record of it: that they
+// may also precede some of chunk k's only widens a reconciliation's scan.)
+func (r *run) stream(ctx context.Context, pos int64) error {
+	free := make(chan *chunkBuf, 2)
+	free <- r.buf
+	free <- r.spare
+	out := make(chan built)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		next := pos
+		for {
+			var buf *chunkBuf
+			select {
+			case buf = <-free:
+			case <-stop:
+				return
+			}
+			r.buf = buf
+			ch, eof, err := r.read(ctx, next, int64(r.s.cfg.CheckpointRecords), r.s.cfg.CheckpointBytes)
+			var ends []checkpoints.Offset
+			if err == nil && len(ch.msgs) > 0 {
+				ends, err = r.ends(ctx, ch.topics)
+			}
+			select {
+			case out <- built{ch: ch, ends: ends, eof: eof, err: err, buf: buf}:
+			case <-stop:
+				return
+			}
+			if eof || err != nil {
+				return
+			}
+			next = ch.next
+		}
+	}()
+	defer func() { close(stop); <-done }()
 	for {
 		if r.s.d.Now().Add(r.s.cfg.DeadlineReserve).After(r.deadline) {
+			var err error
 			if r.lease, err = r.s.d.Ledger.Save(ctx, r.lease, pos, pos, nil); err != nil {
 				return err
 			}
 			return errclass.New(errclass.Retriable, r.id.String(), fmt.Errorf("%w (record %d)", ErrIncomplete, pos))
 		}
-		chunk, eof, err := r.read(ctx, pos, int64(r.s.cfg.CheckpointRecords), r.s.cfg.CheckpointBytes)
-		if err != nil {
-			return err
+		var b built
+		select {
+		case b = <-out:
+		case <-ctx.Done():
+			return errclass.New(errclass.Retriable, r.id.String(), fmt.Errorf("reading record %d: %w", pos, ctx.Err()))
 		}
-		if len(chunk.msgs) > 0 {
-			ends, err := r.ends(ctx, chunk.topics)
-			if err != nil {
-				return err
-			}
+		if b.err != nil {
+			return b.err
+		}
+		if len(b.ch.msgs) > 0 {
 			if err := r.fault("before-save", pos); err != nil {
 				return err
 			}
-			if r.lease, err = r.s.d.Ledger.Save(ctx, r.lease, pos, chunk.next, ends); err != nil {
+			var err error
+			if r.lease, err = r.s.d.Ledger.Save(ctx, r.lease, pos, b.ch.next, b.ends); err != nil {
 				return err
 			}
-			if err := r.produce(ctx, chunk.msgs, pos); err != nil {
+			if err := r.produce(ctx, b.ch.msgs, pos); err != nil {
 				return err
 			}
+			r.res.DeadLetters += b.ch.deadLetters
 		}
-		pos = chunk.next
-		if eof {
+		free <- b.buf
+		pos = b.ch.next
+		if b.eof {
 			return r.complete(ctx, pos)
 		}
 	}
+}
+
+// chunkBuf holds a chunk's data: the keys, values and index headers of its messages (arena),
+// their headers, the messages and their record indices. It is sized once and reused chunk after
+// chunk.
+type chunkBuf struct {
+	arena   []byte
+	headers []record.Header
+	msgs    []producer.Message
+	index   []int64
+}
+
+// chunkBuf returns a spare chunk buffer, or a new one.
+func (s *Source) chunkBuf() *chunkBuf {
+	s.mu.Lock()
+	if n := len(s.spare); n > 0 {
+		b := s.spare[n-1]
+		s.spare = s.spare[:n-1]
+		s.mu.Unlock()
+		return b
+	}
+	s.mu.Unlock()
+	// Sized for a whole chunk at once: growing would copy megabytes, and leave them as garbage.
+	n := int64(s.cfg.CheckpointRecords)
+	arena := s.cfg.CheckpointBytes + n*12 + 64<<10 // and the index headers' digits
+	return &chunkBuf{arena: make([]byte, 0, arena), headers: make([]record.Header, 0, 4*n),
+		msgs: make([]producer.Message, 0, n), index: make([]int64, 0, n)}
+}
+
+// release keeps buffers for the next objects: as many as two objects at a time use.
+func (s *Source) release(bufs ...*chunkBuf) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, b := range bufs {
+		if len(s.spare) < 4 {
+			b.arena, b.headers, b.msgs = b.arena[:0], cleared(b.headers), cleared(b.msgs)
+			s.spare = append(s.spare, b)
+		}
+	}
+}
+
+// cleared zeroes s's elements up to its capacity (dropping what they point to) and returns it
+// empty.
+func cleared[T any](s []T) []T {
+	clear(s[:cap(s)])
+	return s[:0]
 }
 
 func (r *run) complete(ctx context.Context, n int64) error {
@@ -476,7 +590,7 @@ func (r *run) produce(ctx context.Context, msgs []producer.Message, first int64)
 	pctx, cancel := context.WithDeadline(ctx, r.deadline)
 	defer cancel()
 	if err := r.s.d.Producer.Produce(pctx, msgs); err != nil {
-		return fmt.Errorf("%s: producing records from %d (the retry reconciles what reached Kafka): %w", r.id, first, err)
+		return fmt.Errorf("%s: producing the %d records from record %d (the retry reconciles what reached Kafka): %w", r.id, len(msgs), first, err)
 	}
 	r.res.Produced += int64(len(msgs))
 	return r.fault("after-produce", first)
@@ -488,6 +602,8 @@ type chunk struct {
 	index  []int64 // record index of each message
 	topics []string
 	next   int64 // index of the record after the chunk
+	// deadLetters counts the messages that are dead letters.
+	deadLetters int64
 }
 
 func (r *run) readErr(err error) error {
@@ -505,7 +621,10 @@ func (r *run) readErr(err error) error {
 // first, and builds their messages.
 func (r *run) read(ctx context.Context, first, maxRecords, maxBytes int64) (chunk, bool, error) {
 	ch := chunk{next: first}
-	r.arena = r.arena[:0]
+	b := r.buf
+	b.arena, b.headers = b.arena[:0], b.headers[:0]
+	ch.msgs, ch.index = b.msgs[:0], b.index[:0]
+	defer func() { b.msgs, b.index = ch.msgs[:0], ch.index[:0] }() // keep what append grew
 	topics := map[string]bool{}
 	var bytes int64
 	for int64(len(ch.msgs)) < maxRecords && (maxBytes <= 0 || bytes < maxBytes) {
@@ -526,7 +645,7 @@ func (r *run) read(ctx context.Context, first, maxRecords, maxBytes int64) (chun
 				return ch, false, r.readErr(err)
 			}
 			m = r.deadLetter(rec, err)
-			r.res.DeadLetters++
+			ch.deadLetters++
 		}
 		if rec.Index != ch.next {
 			return ch, false, errclass.Retry(r.id.String(), "reader at record %d, expected %d", rec.Index, ch.next)
@@ -558,23 +677,32 @@ func (r *run) keep(b []byte) []byte {
 	if b == nil {
 		return nil
 	}
-	start := len(r.arena)
-	r.arena = append(r.arena, b...)
-	return r.arena[start:len(r.arena):len(r.arena)]
+	a := &r.buf.arena
+	start := len(*a)
+	*a = append(*a, b...)
+	return (*a)[start:len(*a):len(*a)]
 }
 
-func (r *run) provenance(index int64, extra int) []record.Header {
-	hs := make([]record.Header, 4, 4+extra)
-	hs[0] = record.Header{Key: HeaderBucket, Value: []byte(r.id.Bucket)}
-	hs[1] = record.Header{Key: HeaderKey, Value: []byte(r.id.Key)}
-	hs[2] = record.Header{Key: HeaderVersion, Value: []byte(r.id.Version())}
-	hs[3] = record.Header{Key: HeaderIndex, Value: strconv.AppendInt(nil, index, 10)}
-	return hs
+// provenance returns the provenance headers of record index, from the chunk's arenas (its
+// capacity ends with it: appending to it copies).
+func (r *run) provenance(index int64) []record.Header {
+	b := r.buf
+	start := len(b.arena)
+	b.arena = strconv.AppendInt(b.arena, index, 10)
+	idx := b.arena[start:len(b.arena):len(b.arena)]
+	h := len(b.headers)
+	b.headers = append(b.headers, record.Header{Key: HeaderBucket, Value: r.hBucket}, record.Header{Key: HeaderKey, Value: r.hKey},
+		record.Header{Key: HeaderVersion, Value: r.hVersion}, record.Header{Key: HeaderIndex, Value: idx})
+	return b.headers[h:len(b.headers):len(b.headers)]
+}
+
+// subject names a record in errors.
+func (r *run) subject(rec reader.Record) string {
+	return fmt.Sprintf("%s record %d (line %d)", r.id, rec.Index, rec.Line)
 }
 
 // build makes the message of one record.
 func (r *run) build(rec reader.Record) (producer.Message, error) {
-	subject := fmt.Sprintf("%s record %d (line %d)", r.id, rec.Index, rec.Line)
 	data := rec.Data
 	var parsed any
 	if r.s.parseRaw {
@@ -582,13 +710,13 @@ func (r *run) build(rec reader.Record) (producer.Message, error) {
 		if raw, ok := data.(record.RawJSON); ok {
 			var err error
 			if parsed, err = jsonconv.Parse(raw); err != nil {
-				return producer.Message{}, errclass.New(errclass.BadRecord, subject, err)
+				return producer.Message{}, errclass.New(errclass.BadRecord, r.subject(rec), err)
 			}
 		}
 	}
 	topic, err := r.topic(parsed)
 	if err != nil {
-		return producer.Message{}, errclass.New(errclass.BadRecord, subject, err)
+		return producer.Message{}, errclass.New(errclass.BadRecord, r.subject(rec), err)
 	}
 	var key []byte
 	switch {
@@ -596,22 +724,24 @@ func (r *run) build(rec reader.Record) (producer.Message, error) {
 		v, ok := field(parsed, r.s.cfg.KeyField)
 		if ok && v != nil {
 			if key, err = r.s.cfg.KeyConverter.FromConnect(topic, nil, nil, v); err != nil {
-				return producer.Message{}, errclass.New(errclass.BadRecord, subject, fmt.Errorf("key.field %s: %w", r.s.cfg.KeyField, err))
+				return producer.Message{}, errclass.New(errclass.BadRecord, r.subject(rec), fmt.Errorf("key.field %s: %w", r.s.cfg.KeyField, err))
 			}
 		}
 	case r.s.cfg.KeyFixed != nil:
 		key = r.s.cfg.KeyFixed
 	}
-	hs := r.provenance(rec.Index, 0)
+	hs := r.provenance(rec.Index)
 	value, err := r.s.cfg.ValueConverter.FromConnect(topic, hs, rec.Schema, data)
 	if err != nil {
-		return producer.Message{}, errclass.New(errclass.BadRecord, subject, fmt.Errorf("value.converter: %w", err))
+		return producer.Message{}, errclass.New(errclass.BadRecord, r.subject(rec), fmt.Errorf("value.converter: %w", err))
 	}
 	n, err := r.partitions(topic)
 	if err != nil {
 		return producer.Message{}, err
 	}
-	m := producer.Message{Topic: topic, Key: r.keep(key), Value: r.keep(value), Headers: hs, Subject: subject}
+	// No Subject: a failed produce names the chunk (object and first record) instead, which
+	// spares a formatted string per record.
+	m := producer.Message{Topic: topic, Key: r.keep(key), Value: r.keep(value), Headers: hs}
 	if m.Value == nil {
 		m.Value = []byte{}
 	}
@@ -626,8 +756,7 @@ func (r *run) build(rec reader.Record) (producer.Message, error) {
 }
 
 func (r *run) deadLetter(rec reader.Record, cause error) producer.Message {
-	hs := r.provenance(rec.Index, 5)
-	hs = append(hs,
+	hs := append(r.provenance(rec.Index),
 		record.Header{Key: HeaderLine, Value: strconv.AppendInt(nil, rec.Line, 10)},
 		record.Header{Key: HeaderErrorMsg, Value: []byte(cause.Error())},
 		record.Header{Key: HeaderErrorCls, Value: []byte("org.apache.kafka.connect.errors.DataException")},

@@ -124,7 +124,7 @@ func Spec() *config.Spec {
 		{Name: producer.PropCompressionType, Type: config.String, Default: "none", Enum: []string{"none", "gzip", "snappy", "lz4", "zstd"}, Parameter: "SourceCompressionType",
 			Doc: "Producer compression of record batches."},
 		{Name: producer.PropLingerMs, Type: config.Long, Default: "5",
-			Doc: "How long a partly filled batch waits for more records, in ms."},
+			Doc: "Accepted for compatibility, without effect: each chunk (checkpoint.records / checkpoint.bytes) is produced whole, every batch sent as soon as it is cut, and acknowledged before the next checkpoint."},
 		{Name: producer.PropBatchSize, Type: config.Int, Default: "1048576",
 			Doc: "The most bytes of one batch (kafka-go sends one request per batch and partition, so this is larger than the Java client's 16384)."},
 		{Name: producer.PropRequestTimeoutMs, Type: config.Int, Default: "30000", Validate: positive,

@@ -1,14 +1,17 @@
 // Package producer is Lambda Connect's Kafka producer, on github.com/segmentio/kafka-go,
 // configured with the Java client's property names (bootstrap.servers, acks, compression.type,
-// linger.ms, batch.size, security.protocol, sasl.mechanism, sasl.jaas.config, ...).
+// batch.size, request.timeout.ms, security.protocol, sasl.mechanism, sasl.jaas.config, ...).
 //
-// None of kafka-go's defaults is taken blindly: a zero kafka.Writer means acks=none, a 1 s batch
-// wait, batches of 100 messages and ten silent retries. Here acks default to all, linger to 5 ms,
-// batches to 1 MB, and the writer never retries by itself (MaxAttempts 1): kafka-go can report a
-// timeout for messages the broker stored (kafka-go #1427), so a blind retry would duplicate them;
-// the caller decides, knowing what it can reconcile. Keyed messages go to the partition the Java
-// client chooses (murmur2, Partition); every error of a Produce call is returned, naming the
-// message; Close flushes and closes the writer.
+// It uses kafka-go's Transport (connection pool, metadata cache, TLS, SASL: PLAIN, SCRAM and MSK
+// IAM) and Client.Produce, not kafka-go's Writer, whose defaults (acks=none, a 1 s batch wait,
+// batches of 100 messages, ten silent retries) and per-message work a synchronous producer does
+// not need. Here acks default to all and batches to 1 MB; a failed request is never retried by
+// the producer: kafka-go can report a timeout for messages the broker stored (kafka-go #1427), so
+// a blind retry would duplicate them, and the caller decides, knowing what it can reconcile.
+// Keyed messages go to the partition the Java client chooses (murmur2, Partition); every error of
+// a Produce call is returned, naming the message. A Produce call returns when every one of its
+// produce requests has its answer, so nothing is left buffered or in flight when a handler
+// returns.
 //
 // The producer also reads what reconciliation needs: partition counts, end offsets, and the
 // records of a partition between two offsets (Scan).
@@ -23,6 +26,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -66,7 +70,7 @@ type Config struct {
 	ClientID         string        // client.id
 	Acks             string        // acks: all (or -1), 1 or 0
 	Compression      string        // compression.type: none, gzip, snappy, lz4, zstd
-	Linger           time.Duration // linger.ms: how long a partial batch waits
+	Linger           time.Duration // linger.ms: accepted and validated; batches are sent as soon as they are cut
 	BatchBytes       int           // batch.size: the most bytes of one batch (one produce request per partition)
 	RequestTimeout   time.Duration // request.timeout.ms
 	SecurityProtocol string        // PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL
@@ -78,11 +82,11 @@ type Config struct {
 	// AWS is the SDK configuration AWS_MSK_IAM signs with (credentials and region); required
 	// for that mechanism.
 	AWS *aws.Config
-	// Logger receives kafka-go's error logs (nil: none).
+	// Logger receives a warning for every failed produce request (nil: none).
 	Logger *slog.Logger
 }
 
-// DefaultConfig returns the defaults: acks=all, no compression, linger 5 ms, 1 MB batches, 30 s
+// DefaultConfig returns the defaults: acks=all, no compression, linger.ms 5 (unused), 1 MB batches, 30 s
 // requests, PLAINTEXT.
 func DefaultConfig() Config {
 	return Config{Acks: "all", Compression: "none", Linger: 5 * time.Millisecond, BatchBytes: 1 << 20,
@@ -269,11 +273,22 @@ type Message struct {
 }
 
 // Producer produces messages synchronously. It is safe for concurrent use.
+//
+// It keeps kafka-go's Transport (the connection pool and metadata cache) for its whole life,
+// across warm Lambda invocations, and nothing else between calls: Produce cuts its messages into
+// batches itself and sends them with kafka-go's Client.Produce (one produce request per batch),
+// waiting for every answer, so that no batch, request, goroutine or buffered message outlives
+// the call (nor, therefore, the handler that made it). There is no kafka-go Writer to flush or
+// close, and none of its per-message work (a metadata lookup and a copy of every message).
 type Producer struct {
 	cfg    Config
-	w      *kafka.Writer
+	acks   kafka.RequiredAcks
+	comp   kafka.Compression
+	addr   net.Addr
 	client *kafka.Client
 	tr     *kafka.Transport
+	log    *slog.Logger // nil: none
+	flight atomic.Int64 // produce requests sent and not yet answered
 }
 
 // New validates cfg and returns a Producer. It makes no network call.
@@ -302,25 +317,15 @@ func New(cfg Config) (*Producer, error) {
 		}
 		tr.SASL = m
 	}
-	w := &kafka.Writer{
-		Addr:         kafka.TCP(cfg.BootstrapServers...),
-		Balancer:     explicit{},
-		MaxAttempts:  1,
-		BatchSize:    cfg.BatchBytes/128 + 1, // kafka-go preallocates this many messages per batch; batch.size (bytes) bounds it first
-		BatchBytes:   int64(cfg.BatchBytes),
-		BatchTimeout: max(cfg.Linger, time.Millisecond),
-		ReadTimeout:  cfg.RequestTimeout,
-		WriteTimeout: cfg.RequestTimeout,
-		RequiredAcks: acks,
-		Compression:  comp,
-		Transport:    tr,
-	}
-	if cfg.Logger != nil {
-		l := cfg.Logger
-		w.ErrorLogger = kafka.LoggerFunc(func(msg string, args ...any) { l.Warn(fmt.Sprintf(msg, args...), "component", "kafka-go") })
-	}
-	return &Producer{cfg: cfg, w: w, tr: tr, client: &kafka.Client{Addr: w.Addr, Transport: tr, Timeout: cfg.RequestTimeout}}, nil
+	p := &Producer{cfg: cfg, acks: acks, comp: comp, addr: kafka.TCP(cfg.BootstrapServers...), tr: tr}
+	p.log = cfg.Logger
+	p.client = &kafka.Client{Addr: p.addr, Transport: tr, Timeout: cfg.RequestTimeout}
+	return p, nil
 }
+
+// InFlight returns how many produce requests are sent and not yet answered: zero whenever no
+// Produce call is running.
+func (p *Producer) InFlight() int { return int(p.flight.Load()) }
 
 func mechanism(cfg Config) (sasl.Mechanism, error) {
 	switch cfg.SASLMechanism {
@@ -347,70 +352,20 @@ type explicit struct{}
 
 func (explicit) Balance(msg kafka.Message, partitions ...int) int { return msg.Partition }
 
-// Produce writes msgs and waits for the brokers' acknowledgements (as acks asks). Messages of one
-// partition are written in order. It returns nil only when every message was acknowledged; else
-// an error naming the first failed message and how many failed (Retriable, or BadRecord for a
-// message the broker rejects as too large or invalid). A failed Produce may still have stored
-// some or all of the messages.
-func (p *Producer) Produce(ctx context.Context, msgs []Message) error {
-	if len(msgs) == 0 {
-		return nil
-	}
-	km := make([]kafka.Message, len(msgs))
-	for i, m := range msgs {
-		km[i] = kafka.Message{Topic: m.Topic, Partition: int(m.Partition), Key: m.Key, Value: m.Value}
-		if len(m.Headers) > 0 {
-			hs := make([]kafka.Header, len(m.Headers))
-			for j, h := range m.Headers {
-				hs[j] = kafka.Header{Key: h.Key, Value: h.Value}
-			}
-			km[i].Headers = hs
-		}
-	}
-	err := p.w.WriteMessages(ctx, km...)
-	if err == nil {
-		return nil
-	}
-	var werrs kafka.WriteErrors
-	if errors.As(err, &werrs) {
-		for i, e := range werrs {
-			if e != nil {
-				return classify(msgs[i], fmt.Errorf("%d of %d messages failed; first: %w", werrs.Count(), len(msgs), e))
-			}
-		}
-	}
-	var tooLarge kafka.MessageTooLargeError
-	if errors.As(err, &tooLarge) {
-		for i := range km {
-			if km[i].Value != nil && string(km[i].Key) == string(tooLarge.Message.Key) && len(km[i].Value) == len(tooLarge.Message.Value) {
-				return errclass.New(errclass.BadRecord, subject(msgs[i]), fmt.Errorf("message larger than batch.size (%d bytes): %w", p.cfg.BatchBytes, err))
-			}
-		}
-		return errclass.New(errclass.BadRecord, "produce", err)
-	}
-	return classify(msgs[0], fmt.Errorf("producing %d messages: %w", len(msgs), err))
-}
-
-func subject(m Message) string {
-	if m.Subject != "" {
-		return m.Subject
-	}
-	return "topic " + m.Topic + " partition " + strconv.Itoa(int(m.Partition))
-}
-
-func classify(m Message, err error) error {
+// classify gives a produce error its class, naming subject.
+func classify(subject string, err error) error {
 	var ke kafka.Error
 	if errors.As(err, &ke) {
 		switch ke {
 		case kafka.MessageSizeTooLarge, kafka.InvalidMessage, kafka.InvalidRecord:
-			return errclass.New(errclass.BadRecord, subject(m), err)
+			return errclass.New(errclass.BadRecord, subject, err)
 		case kafka.TopicAuthorizationFailed, kafka.ClusterAuthorizationFailed, kafka.SASLAuthenticationFailed, kafka.UnknownTopicOrPartition:
 			// Missing topics and permissions are configuration, but they can also be fixed while
 			// the event waits: retried, and named.
-			return errclass.New(errclass.Retriable, subject(m), err)
+			return errclass.New(errclass.Retriable, subject, err)
 		}
 	}
-	return errclass.New(errclass.Retriable, subject(m), err)
+	return errclass.New(errclass.Retriable, subject, err)
 }
 
 // Partitions returns how many partitions topic has. It does not create topics.
@@ -520,13 +475,10 @@ func (p *Producer) Scan(ctx context.Context, topic string, partition int32, from
 	return nil
 }
 
-// Close flushes pending messages and closes the writer and its connections.
+// Close closes the idle connections of the Producer's Transport. Produce holds nothing between
+// calls, so there is nothing to flush.
 func (p *Producer) Close() error {
-	err := p.w.Close()
 	p.tr.CloseIdleConnections()
-	if err != nil {
-		return errclass.New(errclass.Retriable, "producer", fmt.Errorf("closing: %w", err))
-	}
 	return nil
 }
 

@@ -3,6 +3,8 @@ package producer_test
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -207,5 +209,115 @@ func TestProduceErrorsSurface(t *testing.T) {
 	defer scancel()
 	if err := dead.Produce(sctx, []producer.Message{{Topic: "small", Value: []byte("x")}}); err == nil || !errclass.Is(err, errclass.Retriable) {
 		t.Errorf("dead broker: %v, want a retriable error", err)
+	}
+}
+
+// TestProduceLeavesNothingBehind: Produce returns when every message is acknowledged, without
+// waiting for linger.ms, and leaves no request in flight and none of its goroutines (nor any
+// kafka-go writer's) behind, call after call (the connection pool stays for the next).
+func TestProduceLeavesNothingBehind(t *testing.T) {
+	cl := kafkalocal.ForTest(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const topic = "flush"
+	if err := cl.CreateTopic(ctx, topic, 3); err != nil {
+		t.Fatal(err)
+	}
+	// A linger far longer than the test: a producer that waited for it would time the test out.
+	p := newProducer(t, cl, func(c *producer.Config) { c.Linger = 10 * time.Minute })
+	batch := func(round int) []producer.Message {
+		var msgs []producer.Message
+		for i := range 50 {
+			msgs = append(msgs, producer.Message{Topic: topic, Partition: int32(i % 3), Value: []byte(fmt.Sprintf(`{"round":%d,"i":%d}`, round, i))})
+		}
+		return msgs
+	}
+	if err := p.Produce(ctx, batch(0)); err != nil { // warms the connection pool
+		t.Fatal(err)
+	}
+	for round := 1; round <= 10; round++ {
+		start := time.Now()
+		if err := p.Produce(ctx, batch(round)); err != nil {
+			t.Fatal(err)
+		}
+		if took := time.Since(start); took > 5*time.Second {
+			t.Fatalf("round %d: Produce took %v: it waited for linger.ms instead of sending at once", round, took)
+		}
+		if n := p.InFlight(); n != 0 {
+			t.Fatalf("round %d: %d produce requests in flight after Produce returned", round, n)
+		}
+		if g := producerGoroutines(); len(g) > 0 {
+			t.Fatalf("round %d: %d goroutines of the producer after Produce returned:\n%s", round, len(g), strings.Join(g, "\n"))
+		}
+		// Acknowledged means stored: every message is readable as soon as Produce returns.
+		got, err := kafkalocal.ReadAll(ctx, cl.Addrs(), topic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := 50 * (round + 1); len(got) != want {
+			t.Fatalf("round %d: %d records in the topic right after Produce, want %d", round, len(got), want)
+		}
+	}
+}
+
+// producerGoroutines returns the stacks of the goroutines sending a Produce call's batches, and
+// of any kafka-go Writer (one per partition it wrote to, one per batch it filled). The
+// Transport's connection pool has goroutines of its own, which stay between calls, as they
+// should.
+func producerGoroutines() []string {
+	buf := make([]byte, 4<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "core/producer.(*Producer).Produce") || strings.Contains(g, "kafka-go.(*Writer)") || strings.Contains(g, "kafka-go.(*partitionWriter)") {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// TestProduceCutsBatches: messages beyond batch.size go in further requests, one after the other
+// per partition, so each partition keeps its order; a failing partition does not stop the others,
+// and the error counts what was not acknowledged.
+func TestProduceCutsBatches(t *testing.T) {
+	cl := kafkalocal.ForTest(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := cl.CreateTopic(ctx, "cut", 2); err != nil {
+		t.Fatal(err)
+	}
+	p := newProducer(t, cl, func(c *producer.Config) { c.BatchBytes = 1024 })
+	var msgs []producer.Message
+	for i := range 300 {
+		msgs = append(msgs, producer.Message{Topic: "cut", Partition: int32(i % 2), Value: []byte(fmt.Sprintf("%04d%s", i, strings.Repeat("x", 60)))})
+	}
+	if err := p.Produce(ctx, msgs); err != nil {
+		t.Fatal(err)
+	}
+	got, err := kafkalocal.ReadAll(ctx, cl.Addrs(), "cut")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(msgs) {
+		t.Fatalf("%d records, want %d", len(got), len(msgs))
+	}
+	last := map[int32]int{0: -2, 1: -1}
+	for _, r := range got {
+		i, _ := strconv.Atoi(string(r.Value[:4]))
+		if r.Partition != int32(i%2) || i != last[r.Partition]+2 {
+			t.Fatalf("partition %d: message %d after %d", r.Partition, i, last[r.Partition])
+		}
+		last[r.Partition] = i
+	}
+	// Partition 7 does not exist: its messages fail, partition 0's are stored.
+	bad := []producer.Message{{Topic: "cut", Partition: 0, Value: []byte("ok-1")}, {Topic: "cut", Partition: 7, Value: []byte("no-1")},
+		{Topic: "cut", Partition: 7, Value: []byte("no-2"), Subject: "the third"}, {Topic: "cut", Partition: 0, Value: []byte("ok-2")}}
+	err = p.Produce(ctx, bad)
+	if err == nil || !strings.Contains(err.Error(), "message 1 of 4 (topic cut partition 7)") || !strings.Contains(err.Error(), "2 of 4 messages not acknowledged") {
+		t.Fatalf("error %v: want it to name message 1 and count 2 of 4", err)
+	}
+	ends, err := p.EndOffsets(ctx, "cut", 2)
+	if err != nil || ends[0] != 152 {
+		t.Fatalf("partition 0 ends at %v (%v), want 152: the good partition's messages are stored", ends, err)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/lambda-connect/lambda-connect/core/metrics"
 	"github.com/lambda-connect/lambda-connect/core/offsets"
 	"github.com/lambda-connect/lambda-connect/core/record"
+	"github.com/lambda-connect/lambda-connect/core/transforms"
 )
 
 // Metric names the runtime emits (CloudWatch Embedded Metric Format, dimension Connector).
@@ -35,6 +36,7 @@ const (
 	MetricOffsetCommits  = "OffsetCommits"
 	MetricDiscarded      = "DiscardedWrites"
 	MetricDeadLettered   = "RecordsDeadLettered"
+	MetricFiltered       = "RecordsFiltered"
 	MetricRetries        = "WriteRetries"
 	MetricBatchLatency   = "BatchLatency"
 	metricErrorsPrefix   = "Errors_" // + errclass name: Errors_retriable, Errors_bad_record, ...
@@ -50,6 +52,8 @@ type Config struct {
 	Store          Store
 	KeyConverter   converters.Converter
 	ValueConverter converters.Converter
+	// Transforms run on every converted record, in order (nil: none).
+	Transforms *transforms.Chain
 
 	// Logger receives JSON logs; nil logs JSON to stderr.
 	Logger *slog.Logger
@@ -173,6 +177,7 @@ type PartitionResult struct {
 	Received  int      // records of the partition in the event
 	Skipped   int      // records at or below the committed offset
 	Written   int      // records in the writes
+	Filtered  int      // records a transform (Filter) dropped
 	Dead      int      // records sent to the dead-letter destination
 	Writes    []string // IDs written (S3 object keys)
 	Bytes     int64
@@ -409,6 +414,22 @@ func (inv *invocation) prepare(ctx context.Context, w *work) error {
 			if err := inv.reject(w, r, stage, "", err); err != nil {
 				return err
 			}
+			continue
+		}
+		c, keep, err := cfg.Transforms.Apply(c)
+		if err != nil {
+			class := ""
+			if te, ok := transforms.AsError(err); ok {
+				class = te.Class
+			}
+			if err := inv.reject(w, r, dlq.StageTransformation, class, err); err != nil {
+				return err
+			}
+			continue
+		}
+		if !keep {
+			w.res.Filtered++
+			inv.m.Count(MetricFiltered, 1)
 			continue
 		}
 		todo = append(todo, c)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/lambda-connect/lambda-connect/core/config"
+	"github.com/lambda-connect/lambda-connect/core/transforms"
 )
 
 // Setting names every sink shares.
@@ -33,7 +34,7 @@ const (
 )
 
 // Prefixes are the setting prefixes a sink passes through to its converters.
-var Prefixes = []string{"key.converter.", "value.converter.", DLQProducerPrefix}
+var Prefixes = append([]string{"key.converter.", "value.converter.", DLQProducerPrefix}, transforms.Prefixes...)
 
 // Ignored are Kafka Connect settings a sink accepts and ignores: the event-source mapping, not the
 // connector, chooses topics and parallelism.
@@ -42,6 +43,10 @@ var Ignored = []string{"connector.class", "tasks.max", "topics", "topics.regex",
 // CommonKeys returns the settings every sink connector shares; a connector's spec is its own keys
 // followed by these.
 func CommonKeys() []config.Key {
+	return append(commonKeys(), transforms.SpecKeys()...)
+}
+
+func commonKeys() []config.Key {
 	return []config.Key{
 		{Name: KeyConnectorName, Type: config.String, Required: true, Parameter: "ConnectorName",
 			Doc: "Name of this connector. Offsets are kept per connector name, topic and partition: renaming a connector starts it from the event-source mapping's position again.",

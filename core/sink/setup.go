@@ -22,6 +22,7 @@ import (
 	"github.com/lambda-connect/lambda-connect/core/errclass"
 	"github.com/lambda-connect/lambda-connect/core/offsets"
 	"github.com/lambda-connect/lambda-connect/core/producer"
+	"github.com/lambda-connect/lambda-connect/core/transforms"
 )
 
 // NewFromConfig builds a Handler for sink s from parsed settings (a spec that includes
@@ -48,6 +49,9 @@ func NewFromConfig(ctx context.Context, c *config.Config, s Sink, store Store, o
 		return nil, err
 	}
 	if cfg.ValueConverter, err = converters.New(c.String(KeyValueConverter), false, c.Sub("value.converter.")); err != nil {
+		return nil, err
+	}
+	if cfg.Transforms, err = transforms.FromConfig(c); err != nil {
 		return nil, err
 	}
 	cfg.TolerateAll = c.String(KeyErrorsTolerance) == "all"

@@ -8,6 +8,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/lambda-connect/lambda-connect/connectors/dynamodbsink"
 	"github.com/lambda-connect/lambda-connect/connectors/s3sink"
 	"github.com/lambda-connect/lambda-connect/connectors/s3source"
 	"github.com/lambda-connect/lambda-connect/core/config"
@@ -18,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite the generated sections of READM
 const readme = "../../README.md"
 
 func TestReadmeConfigTables(t *testing.T) {
-	specs := []*config.Spec{s3sink.Spec(), s3source.Spec()}
+	specs := []*config.Spec{s3sink.Spec(), s3source.Spec(), dynamodbsink.Spec()}
 	doc, err := os.ReadFile(readme)
 	if err != nil {
 		t.Fatal(err)

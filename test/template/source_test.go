@@ -1,0 +1,393 @@
+package template_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/lambda-connect/lambda-connect/connectors/s3source"
+	"github.com/lambda-connect/lambda-connect/core/checkpoints"
+	"github.com/lambda-connect/lambda-connect/core/config"
+)
+
+// The S3 source's resources. They exist only under the HasSource condition (SourceBucketName
+// set), so that a stack may hold the sink alone.
+const (
+	sourceFunctionID = "S3SourceFunction"
+	sourceRoleID     = "S3SourceFunctionRole"
+	sourceTableID    = "CheckpointsTable"
+	sourceQueueID    = "SourceQueue"
+	sourceDLQID      = "SourceDeadLetterQueue"
+	sourceESMID      = "SourceQueueEventSourceMapping"
+	sourceRuleID     = "SourceObjectCreatedRule"
+	sourceCondition  = "HasSource"
+)
+
+// sourceBlocks render the generated blocks of the s3-source: as the sink's, except that the
+// settings the spec requires get an empty default (the source is optional in the stack) and a
+// Rule asks for them when the source is there.
+var sourceBlocks = []block{
+	{"parameter-group", renderGroup},
+	{"parameters", renderOptionalParameters},
+	{"environment", renderEnvironment},
+}
+
+// TestGeneratedBlocksSource checks the s3-source's generated blocks of template.yaml against
+// s3source.Spec(); with -update (go test ./test/template -run TestGeneratedBlocks -update) it
+// rewrites them.
+func TestGeneratedBlocksSource(t *testing.T) {
+	raw, err := os.ReadFile(templatePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := s3source.Spec()
+	sps := spec.SAMParameters()
+	out := raw
+	for _, b := range sourceBlocks {
+		begin := "# BEGIN GENERATED " + spec.Connector + " " + b.name
+		end := "# END GENERATED " + spec.Connector + " " + b.name
+		if out, err = config.RenderBetween(out, begin, end, b.render(sps)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if bytes.Equal(out, raw) {
+		return
+	}
+	if *update {
+		if err := os.WriteFile(templatePath, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("rewrote the s3-source blocks of %s", filepath.Base(templatePath))
+		return
+	}
+	t.Errorf("the s3-source blocks of template.yaml are out of date with s3source.Spec(): run\n\tgo test ./test/template -run TestGeneratedBlocks -update\n%s",
+		firstDiff(string(raw), string(out)))
+}
+
+// requiredWhenSource is appended to the description of a setting the source requires.
+const requiredWhenSource = " Required when SourceBucketName is set."
+
+func renderOptionalParameters(sps []config.SAMParameter) string {
+	opt := make([]config.SAMParameter, len(sps))
+	for i, p := range sps {
+		if p.Required {
+			p.Required, p.Default = false, ""
+			p.Description += requiredWhenSource
+		}
+		opt[i] = p
+	}
+	return renderParameters(opt)
+}
+
+func TestSourceFunction(t *testing.T) {
+	tpl := load(t)
+	fn := tpl.resource(t, sourceFunctionID)
+	if str(fn["Type"]) != "AWS::Serverless::Function" || str(fn["Condition"]) != sourceCondition {
+		t.Fatalf("%s: Type %v, Condition %v; want a function under %s", sourceFunctionID, fn["Type"], fn["Condition"], sourceCondition)
+	}
+	props := mapOf(fn["Properties"])
+	for name, want := range map[string]any{
+		"Runtime":       "provided.al2023",
+		"Architectures": []any{"arm64"},
+		"Handler":       "bootstrap",
+		"CodeUri":       ".",
+		"Timeout":       map[string]any{"Ref": "SourceFunctionTimeout"},
+		"Role":          map[string]any{"Fn::GetAtt": []any{sourceRoleID, "Arn"}},
+	} {
+		if got := props[name]; !equal(got, want) {
+			t.Errorf("%s.%s = %v, want %v", sourceFunctionID, name, got, want)
+		}
+	}
+	if got := str(mapOf(fn["Metadata"])["BuildMethod"]); got != "makefile" {
+		t.Errorf("%s Metadata.BuildMethod = %q, want makefile", sourceFunctionID, got)
+	}
+	// VPC configuration for MSK: only when subnets are given.
+	vpc := props["VpcConfig"]
+	if ifCondition(vpc) != "SourceInVpc" {
+		t.Errorf("VpcConfig = %v, want !If [SourceInVpc, ...]", vpc)
+	}
+	if alts := alternatives(vpc); len(alts) != 1 || !equal(mapOf(alts[0])["SubnetIds"], map[string]any{"Ref": "SourceSubnetIds"}) ||
+		!equal(mapOf(alts[0])["SecurityGroupIds"], map[string]any{"Ref": "SourceSecurityGroupIds"}) {
+		t.Errorf("VpcConfig %v: want SubnetIds and SecurityGroupIds from the Source* parameters", vpc)
+	}
+
+	// Environment: the checkpoint table, and only settings the source knows.
+	env := mapOf(mapOf(props["Environment"])["Variables"])
+	if !equal(env[config.EnvName(s3source.KeyCheckpointsTable)], map[string]any{"Ref": sourceTableID}) {
+		t.Errorf("%s = %v, want !Ref %s", config.EnvName(s3source.KeyCheckpointsTable), env[config.EnvName(s3source.KeyCheckpointsTable)], sourceTableID)
+	}
+	spec := s3source.Spec()
+	for name := range env {
+		key, ok := config.KeyName(name)
+		if !ok {
+			t.Errorf("%s: not a CONNECT_* variable", name)
+			continue
+		}
+		known := spec.Key(key) != nil
+		for _, pre := range spec.Prefixes {
+			known = known || strings.HasPrefix(key, pre)
+		}
+		if !known {
+			t.Errorf("environment variable %s sets %q, which s3source.Spec() does not know", name, key)
+		}
+	}
+	// Its parameters: every SAM parameter of the spec, typed, defaulted and passed on as the
+	// spec says; the required ones asked for by a Rule when the source is there.
+	params := mapOf(tpl.root["Parameters"])
+	rules, _ := json.Marshal(tpl.root["Rules"])
+	sps := spec.SAMParameters()
+	if len(sps) < 8 {
+		t.Fatalf("s3source.Spec() has only %d SAM parameters", len(sps))
+	}
+	for _, sp := range sps {
+		p := mapOf(params[sp.Name])
+		if p == nil {
+			t.Errorf("key %s: no template parameter %s", sp.Key, sp.Name)
+			continue
+		}
+		if str(p["Type"]) != sp.Type {
+			t.Errorf("parameter %s: Type %v, want %s", sp.Name, p["Type"], sp.Type)
+		}
+		if def, ok := p["Default"]; !ok || scalar(def) != sp.Default {
+			t.Errorf("parameter %s: Default %v, want %q", sp.Name, def, sp.Default)
+		}
+		if sp.Required && !strings.Contains(string(rules), `{"Ref":"`+sp.Name+`"}`) {
+			t.Errorf("parameter %s (required key %s): no Rule asks for it when the source is there", sp.Name, sp.Key)
+		}
+		if want := spec.EnvVar(sp.Key); !equal(env[want], map[string]any{"Ref": sp.Name}) {
+			t.Errorf("key %s: environment variable %s = %v, want !Ref %s", sp.Key, want, env[want], sp.Name)
+		}
+	}
+
+	// Every source resource exists only with the source.
+	for id, res := range tpl.resources() {
+		refs, _ := json.Marshal(res)
+		usesSource := strings.Contains(string(refs), `"SourceBucketName"`) || strings.Contains(string(refs), `"`+sourceQueueID+`"`) ||
+			strings.Contains(string(refs), `"`+sourceFunctionID+`"`) || strings.Contains(string(refs), `"`+sourceRoleID+`"`)
+		if !usesSource {
+			continue
+		}
+		if c := str(res["Condition"]); c != sourceCondition && !strings.HasPrefix(c, "Source") {
+			t.Errorf("%s refers to the source but has Condition %q (want %s or a Source* condition)", id, c, sourceCondition)
+		}
+	}
+}
+
+func TestCheckpointsTable(t *testing.T) {
+	tpl := load(t)
+	tab := tpl.resource(t, sourceTableID)
+	if str(tab["Type"]) != "AWS::DynamoDB::Table" || str(tab["Condition"]) != sourceCondition {
+		t.Fatalf("%s: %v under %v", sourceTableID, tab["Type"], tab["Condition"])
+	}
+	for _, pol := range []string{"DeletionPolicy", "UpdateReplacePolicy"} {
+		if str(tab[pol]) != "Retain" {
+			t.Errorf("%s %s = %v, want Retain", sourceTableID, pol, tab[pol])
+		}
+	}
+	p := mapOf(tab["Properties"])
+	if str(p["BillingMode"]) != "PAY_PER_REQUEST" {
+		t.Errorf("BillingMode = %v, want PAY_PER_REQUEST (on-demand)", p["BillingMode"])
+	}
+	if v := mapOf(p["PointInTimeRecoverySpecification"])["PointInTimeRecoveryEnabled"]; v != true {
+		t.Errorf("PointInTimeRecoveryEnabled = %v, want true", v)
+	}
+	if p["DeletionProtectionEnabled"] != true {
+		t.Errorf("DeletionProtectionEnabled = %v, want true", p["DeletionProtectionEnabled"])
+	}
+	// TTL on the attribute the ledger sets on COMPLETE items and sequencer items.
+	ttl := mapOf(p["TimeToLiveSpecification"])
+	if str(ttl["AttributeName"]) != checkpoints.AttrExpires || ttl["Enabled"] != true {
+		t.Errorf("TimeToLiveSpecification = %v, want enabled on %s", ttl, checkpoints.AttrExpires)
+	}
+	wantKeys := []any{
+		map[string]any{"AttributeName": checkpoints.AttrObject, "KeyType": "HASH"},
+		map[string]any{"AttributeName": checkpoints.AttrVersion, "KeyType": "RANGE"},
+	}
+	if !equal(p["KeySchema"], wantKeys) {
+		t.Errorf("KeySchema = %v, want %v (checkpoints.CreateTable's)", p["KeySchema"], wantKeys)
+	}
+	wantAttrs := []any{
+		map[string]any{"AttributeName": checkpoints.AttrObject, "AttributeType": "S"},
+		map[string]any{"AttributeName": checkpoints.AttrVersion, "AttributeType": "S"},
+	}
+	if !equal(p["AttributeDefinitions"], wantAttrs) {
+		t.Errorf("AttributeDefinitions = %v, want %v", p["AttributeDefinitions"], wantAttrs)
+	}
+}
+
+// TestSourceQueue: the trigger queue's visibility timeout is at least six times every function
+// timeout the stack allows, a redrive policy sends what keeps failing to a dead-letter queue, the
+// event-source mapping reports partial batch failures, and the EventBridge rule matches objects
+// created in the bucket under the prefix.
+func TestSourceQueue(t *testing.T) {
+	tpl := load(t)
+	q := mapOf(tpl.resource(t, sourceQueueID)["Properties"])
+	vis := mapOf(q["VisibilityTimeout"])["Fn::FindInMap"]
+	args := branches(vis)
+	if len(args) != 3 || !equal(args[1], map[string]any{"Ref": "SourceFunctionTimeout"}) {
+		t.Fatalf("%s VisibilityTimeout = %v, want !FindInMap [MAP, !Ref SourceFunctionTimeout, ...]", sourceQueueID, q["VisibilityTimeout"])
+	}
+	mapping := mapOf(mapOf(tpl.root["Mappings"])[str(args[0])])
+	timeouts := branches(mapOf(mapOf(tpl.root["Parameters"])["SourceFunctionTimeout"])["AllowedValues"])
+	if len(timeouts) == 0 {
+		t.Fatal("SourceFunctionTimeout has no AllowedValues: the visibility mapping cannot cover it")
+	}
+	for _, tv := range timeouts {
+		timeout, _ := strconv.Atoi(scalar(tv))
+		v, err := strconv.Atoi(scalar(mapOf(mapping[scalar(tv)])[str(args[2])]))
+		if err != nil || timeout < 1 || v < 6*timeout || v > 43200 {
+			t.Errorf("function timeout %v s: visibility timeout %v, want at least 6x (%d s) and at most SQS's 43200", tv, mapOf(mapping[scalar(tv)])[str(args[2])], 6*timeout)
+		}
+	}
+	if def := scalar(mapOf(mapOf(tpl.root["Parameters"])["SourceFunctionTimeout"])["Default"]); !slices.ContainsFunc(timeouts, func(v any) bool { return scalar(v) == def }) {
+		t.Errorf("SourceFunctionTimeout default %s is not one of its AllowedValues", def)
+	}
+
+	redrive := mapOf(q["RedrivePolicy"])
+	if !equal(redrive["deadLetterTargetArn"], map[string]any{"Fn::GetAtt": []any{sourceDLQID, "Arn"}}) || redrive["maxReceiveCount"] == nil {
+		t.Errorf("%s RedrivePolicy = %v, want the dead-letter queue %s and a maxReceiveCount", sourceQueueID, redrive, sourceDLQID)
+	}
+	dlq := tpl.resource(t, sourceDLQID)
+	if str(dlq["Type"]) != "AWS::SQS::Queue" || scalar(mapOf(dlq["Properties"])["MessageRetentionPeriod"]) != "1209600" {
+		t.Errorf("%s: %v, want an SQS queue keeping messages 14 days", sourceDLQID, dlq)
+	}
+
+	esm := tpl.resource(t, sourceESMID)
+	ep := mapOf(esm["Properties"])
+	if !equal(ep["EventSourceArn"], map[string]any{"Fn::GetAtt": []any{sourceQueueID, "Arn"}}) ||
+		!equal(ep["FunctionName"], map[string]any{"Ref": sourceFunctionID}) ||
+		!slices.Contains(stringsOf(ep["FunctionResponseTypes"]), "ReportBatchItemFailures") {
+		t.Errorf("%s = %v, want the queue into %s with ReportBatchItemFailures", sourceESMID, ep, sourceFunctionID)
+	}
+
+	rule := tpl.resource(t, sourceRuleID)
+	if str(rule["Condition"]) != "SourceViaEventBridge" {
+		t.Errorf("%s Condition = %v, want SourceViaEventBridge", sourceRuleID, rule["Condition"])
+	}
+	rp := mapOf(rule["Properties"])
+	pat, _ := json.Marshal(rp["EventPattern"])
+	for _, want := range []string{`"source":["aws.s3"]`, `"detail-type":["Object Created"]`, `"name":[{"Ref":"SourceBucketName"}]`, `"key":[{"prefix":{"Ref":"SourceKeyPrefix"}}]`} {
+		if !strings.Contains(string(pat), want) {
+			t.Errorf("%s EventPattern %s lacks %s", sourceRuleID, pat, want)
+		}
+	}
+	targets := branches(rp["Targets"])
+	if len(targets) != 1 || !equal(mapOf(targets[0])["Arn"], map[string]any{"Fn::GetAtt": []any{sourceQueueID, "Arn"}}) {
+		t.Errorf("%s Targets = %v, want the queue", sourceRuleID, targets)
+	}
+
+	// Only the rule (EventBridge) or the bucket (S3 notifications) may send to the queue.
+	var senders []string
+	for id, res := range tpl.resources() {
+		if str(res["Type"]) != "AWS::SQS::QueuePolicy" {
+			continue
+		}
+		p := mapOf(res["Properties"])
+		if !equal(p["Queues"], []any{map[string]any{"Ref": sourceQueueID}}) {
+			continue
+		}
+		for _, s := range statementsOf(id, p["PolicyDocument"]) {
+			svc := str(mapOf(s.body["Principal"])["Service"])
+			cond, _ := json.Marshal(s.body["Condition"])
+			senders = append(senders, svc)
+			if s.body["Principal"] == "*" || !strings.Contains(string(cond), "aws:SourceArn") || !slices.Equal(stringsOf(s.body["Action"]), []string{"sqs:SendMessage"}) {
+				t.Errorf("%s: %v: want sqs:SendMessage for one service, conditioned on aws:SourceArn", s.where, s.body)
+			}
+		}
+	}
+	slices.Sort(senders)
+	if !slices.Equal(senders, []string{"events.amazonaws.com", "s3.amazonaws.com"}) {
+		t.Errorf("queue policy principals %v, want events.amazonaws.com (EventBridge) and s3.amazonaws.com (S3 notifications)", senders)
+	}
+}
+
+// TestSourceIAM: the source's role reads objects under the prefix of its bucket only, uses its
+// checkpoint table and queue only, and for MSK IAM connects to its cluster and writes its topics.
+func TestSourceIAM(t *testing.T) {
+	tpl := load(t)
+	var stmts []statement
+	for id, res := range tpl.resources() {
+		p := mapOf(res["Properties"])
+		switch {
+		case id == sourceRoleID:
+			for i, pol := range branches(p["Policies"]) {
+				for _, alt := range alternatives(pol) {
+					name := fmt.Sprintf("%s/Policies/%d(%v)", id, i, mapOf(alt)["PolicyName"])
+					if c := ifCondition(pol); c != "" {
+						name += "[If " + c + "]"
+					}
+					stmts = append(stmts, statementsOf(name, mapOf(alt)["PolicyDocument"])...)
+				}
+			}
+		case str(res["Type"]) == "AWS::IAM::RolePolicy" && equal(p["RoleName"], map[string]any{"Ref": sourceRoleID}):
+			if c := str(res["Condition"]); c != "SourceUsesMskIam" {
+				t.Errorf("%s: Condition %q, want SourceUsesMskIam", id, c)
+			}
+			stmts = append(stmts, statementsOf(id+"[If "+str(res["Condition"])+"]", p["PolicyDocument"])...)
+		}
+	}
+	byAction := map[string][]statement{}
+	for _, s := range stmts {
+		for _, a := range stringsOf(s.body["Action"]) {
+			byAction[a] = append(byAction[a], s)
+		}
+	}
+	want := map[string]string{ // action -> what its Resource must hold
+		"s3:GetObject":                   `arn:${AWS::Partition}:s3:::${SourceBucketName}/${SourceKeyPrefix}*`,
+		"s3:GetObjectVersion":            `arn:${AWS::Partition}:s3:::${SourceBucketName}/${SourceKeyPrefix}*`,
+		"dynamodb:GetItem":               `{"Fn::GetAtt":["` + sourceTableID + `","Arn"]}`,
+		"dynamodb:UpdateItem":            `{"Fn::GetAtt":["` + sourceTableID + `","Arn"]}`,
+		"sqs:ReceiveMessage":             `{"Fn::GetAtt":["` + sourceQueueID + `","Arn"]}`,
+		"sqs:DeleteMessage":              `{"Fn::GetAtt":["` + sourceQueueID + `","Arn"]}`,
+		"sqs:GetQueueAttributes":         `{"Fn::GetAtt":["` + sourceQueueID + `","Arn"]}`,
+		"logs:CreateLogStream":           `{"Fn::GetAtt":["S3SourceLogGroup","Arn"]}`,
+		"logs:PutLogEvents":              `{"Fn::GetAtt":["S3SourceLogGroup","Arn"]}`,
+		"kafka-cluster:Connect":          `{"Ref":"SourceMskClusterArn"}`,
+		"kafka-cluster:WriteData":        `:topic/${Cluster}/${SourceTopic}`,
+		"kafka-cluster:ReadData":         `:topic/${Cluster}/${SourceTopic}`,
+		"kafka-cluster:DescribeTopic":    `:topic/${Cluster}/${SourceTopic}`,
+		"ec2:CreateNetworkInterface":     `*`,
+		"ec2:DescribeNetworkInterfaces":  `*`,
+		"ec2:DeleteNetworkInterface":     `*`,
+		"ec2:AssignPrivateIpAddresses":   `*`,
+		"ec2:UnassignPrivateIpAddresses": `*`,
+	}
+	for a, res := range want {
+		ss := byAction[a]
+		if len(ss) == 0 {
+			t.Errorf("the source's role does not allow %s", a)
+			continue
+		}
+		found := false
+		for _, s := range ss {
+			js, _ := json.Marshal(s.body["Resource"])
+			found = found || strings.Contains(string(js), res)
+		}
+		if !found {
+			t.Errorf("%s: no statement grants it on %s", a, res)
+		}
+	}
+	for a, ss := range byAction {
+		if _, ok := want[a]; !ok && !slices.Contains(eniActions, a) {
+			t.Errorf("the source's role allows %s (%s), which it does not need", a, ss[0].where)
+		}
+		for _, s := range ss {
+			for _, r := range alternatives(s.body["Resource"]) {
+				if str(r) == "*" && (!isENI(stringsOf(s.body["Action"])) || !strings.Contains(s.where, "SourceInVpc")) {
+					t.Errorf(`%s: Resource "*" for %s: only the network-interface actions of a function in a VPC may have it`, s.where, a)
+				}
+			}
+		}
+	}
+	for _, s := range byAction["kafka-cluster:WriteData"] {
+		if !strings.Contains(s.where, "SourceUsesMskIam") {
+			t.Errorf("%s: kafka-cluster statements must be conditional on SourceUsesMskIam", s.where)
+		}
+	}
+}
