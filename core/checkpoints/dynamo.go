@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/lambda-connect/lambda-connect/core/offsets"
 	"strconv"
 	"strings"
 	"time"
@@ -336,37 +337,12 @@ func decodeOffset(m map[string]types.AttributeValue, errs *[]error) Offset {
 }
 
 // TableAPI is the part of *dynamodb.Client CreateTable uses.
-type TableAPI interface {
-	CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
-	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
-}
+type TableAPI = offsets.TableAPI
 
 // CreateTable creates the checkpoint table (on-demand) for tests and local runs and waits until
 // it is active; an existing table is accepted. (template.yaml creates it in AWS, with the TTL.)
 func CreateTable(ctx context.Context, client TableAPI, table string) error {
-	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:   aws.String(table),
-		BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String(AttrObject), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String(AttrVersion), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String(AttrObject), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String(AttrVersion), KeyType: types.KeyTypeRange},
-		},
-	})
-	var inUse *types.ResourceInUseException
-	if err != nil && !errors.As(err, &inUse) {
-		return fmt.Errorf("checkpoints: creating table %s: %w", table, err)
-	}
-	w := dynamodb.NewTableExistsWaiter(client, func(o *dynamodb.TableExistsWaiterOptions) {
-		o.MinDelay, o.MaxDelay = 200*time.Millisecond, 5*time.Second
-	})
-	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}, 2*time.Minute); err != nil {
-		return fmt.Errorf("checkpoints: waiting for table %s: %w", table, err)
-	}
-	return nil
+	return offsets.CreateKeyedTable(ctx, client, table, AttrObject, AttrVersion)
 }
 
 // normalizeSequencer upper-cases seq and right-pads it with zeros to sequencerWidth, as S3

@@ -423,28 +423,34 @@ type TableAPI interface {
 // CreateTable creates the offsets table (on-demand capacity) with the layout DynamoStore uses, for
 // tests and local runs, and waits until it is active. A table that exists already is accepted.
 func CreateTable(ctx context.Context, client TableAPI, table string) error {
+	return CreateKeyedTable(ctx, client, table, AttrConnector, AttrPartitionKey)
+}
+
+// CreateKeyedTable creates an on-demand table whose key is a string hash attribute and a string
+// range attribute, and waits until it is active; a table that exists already is accepted. The
+// offsets table and the S3 source's checkpoint ledger are such tables.
+func CreateKeyedTable(ctx context.Context, client TableAPI, table, hash, rangeKey string) error {
 	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName:   aws.String(table),
 		BillingMode: types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String(AttrConnector), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String(AttrPartitionKey), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(hash), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(rangeKey), AttributeType: types.ScalarAttributeTypeS},
 		},
 		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String(AttrConnector), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String(AttrPartitionKey), KeyType: types.KeyTypeRange},
+			{AttributeName: aws.String(hash), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(rangeKey), KeyType: types.KeyTypeRange},
 		},
 	})
 	var inUse *types.ResourceInUseException
 	if err != nil && !errors.As(err, &inUse) {
-		return fmt.Errorf("offsets: creating table %s: %w", table, err)
+		return errclass.New(errclass.Retriable, "table "+table, fmt.Errorf("creating: %w", err))
 	}
 	w := dynamodb.NewTableExistsWaiter(client, func(o *dynamodb.TableExistsWaiterOptions) {
-		o.MinDelay = 200 * time.Millisecond
-		o.MaxDelay = 5 * time.Second
+		o.MinDelay, o.MaxDelay = 200*time.Millisecond, 5*time.Second
 	})
 	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}, 2*time.Minute); err != nil {
-		return fmt.Errorf("offsets: waiting for table %s: %w", table, err)
+		return errclass.New(errclass.Retriable, "table "+table, fmt.Errorf("waiting until it is active: %w", err))
 	}
 	return nil
 }
