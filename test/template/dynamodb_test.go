@@ -1,10 +1,7 @@
 package template_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -25,60 +22,6 @@ const (
 	dynamoSelfMgedESM = "DynamoDbSelfManagedEventSourceMapping"
 )
 
-// dynamoBlocks render the dynamodb-sink's generated blocks: as the S3 sink's, except that the
-// settings the spec requires get an empty default (the sink is optional in the stack) and a Rule
-// asks for them when the sink is there.
-var dynamoBlocks = []block{
-	{"parameter-group", renderGroup},
-	{"parameters", renderDynamoParameters},
-	{"environment", renderEnvironment},
-}
-
-const requiredWhenDynamo = " Required when DynamoDbTableName is set."
-
-func renderDynamoParameters(sps []config.SAMParameter) string {
-	opt := make([]config.SAMParameter, len(sps))
-	for i, p := range sps {
-		if p.Required {
-			p.Required, p.Default = false, ""
-			p.Description += requiredWhenDynamo
-		}
-		opt[i] = p
-	}
-	return renderParameters(opt)
-}
-
-// TestGeneratedBlocksDynamoDB checks the dynamodb-sink's generated blocks of template.yaml against
-// dynamodbsink.Spec(); with -update (go test ./test/template -run TestGeneratedBlocks -update) it
-// rewrites them.
-func TestGeneratedBlocksDynamoDB(t *testing.T) {
-	raw, err := os.ReadFile(templatePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec := dynamodbsink.Spec()
-	sps := spec.SAMParameters()
-	out := raw
-	for _, b := range dynamoBlocks {
-		begin := "# BEGIN GENERATED " + spec.Connector + " " + b.name
-		end := "# END GENERATED " + spec.Connector + " " + b.name
-		if out, err = config.RenderBetween(out, begin, end, b.render(sps)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if bytes.Equal(out, raw) {
-		return
-	}
-	if *update {
-		if err := os.WriteFile(templatePath, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("rewrote the dynamodb-sink blocks of %s", filepath.Base(templatePath))
-		return
-	}
-	t.Errorf("the dynamodb-sink blocks of template.yaml are out of date with dynamodbsink.Spec(): run\n\tgo test ./test/template -run TestGeneratedBlocks -update\n%s",
-		firstDiff(string(raw), string(out)))
-}
 
 func TestDynamoDbSinkFunction(t *testing.T) {
 	tpl := load(t)

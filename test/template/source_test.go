@@ -1,11 +1,8 @@
 package template_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,61 +26,6 @@ const (
 	sourceCondition  = "HasSource"
 )
 
-// sourceBlocks render the generated blocks of the s3-source: as the sink's, except that the
-// settings the spec requires get an empty default (the source is optional in the stack) and a
-// Rule asks for them when the source is there.
-var sourceBlocks = []block{
-	{"parameter-group", renderGroup},
-	{"parameters", renderOptionalParameters},
-	{"environment", renderEnvironment},
-}
-
-// TestGeneratedBlocksSource checks the s3-source's generated blocks of template.yaml against
-// s3source.Spec(); with -update (go test ./test/template -run TestGeneratedBlocks -update) it
-// rewrites them.
-func TestGeneratedBlocksSource(t *testing.T) {
-	raw, err := os.ReadFile(templatePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec := s3source.Spec()
-	sps := spec.SAMParameters()
-	out := raw
-	for _, b := range sourceBlocks {
-		begin := "# BEGIN GENERATED " + spec.Connector + " " + b.name
-		end := "# END GENERATED " + spec.Connector + " " + b.name
-		if out, err = config.RenderBetween(out, begin, end, b.render(sps)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if bytes.Equal(out, raw) {
-		return
-	}
-	if *update {
-		if err := os.WriteFile(templatePath, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("rewrote the s3-source blocks of %s", filepath.Base(templatePath))
-		return
-	}
-	t.Errorf("the s3-source blocks of template.yaml are out of date with s3source.Spec(): run\n\tgo test ./test/template -run TestGeneratedBlocks -update\n%s",
-		firstDiff(string(raw), string(out)))
-}
-
-// requiredWhenSource is appended to the description of a setting the source requires.
-const requiredWhenSource = " Required when SourceBucketName is set."
-
-func renderOptionalParameters(sps []config.SAMParameter) string {
-	opt := make([]config.SAMParameter, len(sps))
-	for i, p := range sps {
-		if p.Required {
-			p.Required, p.Default = false, ""
-			p.Description += requiredWhenSource
-		}
-		opt[i] = p
-	}
-	return renderParameters(opt)
-}
 
 func TestSourceFunction(t *testing.T) {
 	tpl := load(t)

@@ -17,7 +17,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/lambda-connect/lambda-connect/connectors/dynamodbsink"
 	"github.com/lambda-connect/lambda-connect/connectors/s3sink"
+	"github.com/lambda-connect/lambda-connect/connectors/s3source"
 	"github.com/lambda-connect/lambda-connect/core/config"
 	"github.com/lambda-connect/lambda-connect/core/offsets"
 	"github.com/lambda-connect/lambda-connect/core/sink"
@@ -386,34 +388,51 @@ func TestNoCredentials(t *testing.T) {
 
 // Generated blocks ------------------------------------------------------------------------------
 
-// block is one generated section of template.yaml.
-type block struct {
-	name   string // "parameters" in "# BEGIN GENERATED s3-sink parameters"
-	render func(sps []config.SAMParameter) string
+
+// generated lists the connectors whose template blocks (parameter group, parameters, environment)
+// are rendered from their specs. The S3 sink is always in the stack; the others are optional: the
+// settings their spec requires get an empty default, and a Rule asks for them when the connector's
+// switch parameter is set.
+var generated = []struct {
+	spec     func() *config.Spec
+	optional string // the parameter that adds the connector to the stack; "" for always
+}{
+	{s3sink.Spec, ""},
+	{s3source.Spec, "SourceBucketName"},
+	{dynamodbsink.Spec, "DynamoDbTableName"},
 }
 
-var blocks = []block{
-	{"parameter-group", renderGroup},
-	{"parameters", renderParameters},
-	{"environment", renderEnvironment},
+func renderBlocks(sps []config.SAMParameter, optional string) map[string]string {
+	params := sps
+	if optional != "" {
+		params = make([]config.SAMParameter, len(sps))
+		for i, p := range sps {
+			if p.Required {
+				p.Required, p.Default = false, ""
+				p.Description += " Required when " + optional + " is set."
+			}
+			params[i] = p
+		}
+	}
+	return map[string]string{"parameter-group": renderGroup(sps), "parameters": renderParameters(params), "environment": renderEnvironment(sps)}
 }
 
-// TestGeneratedBlocks checks that the generated blocks of template.yaml are what the spec
-// renders; with -update it rewrites them.
+// TestGeneratedBlocks checks that the generated blocks of template.yaml are what the specs
+// render; with -update (go test ./test/template -run TestGeneratedBlocks -update) it rewrites them.
 func TestGeneratedBlocks(t *testing.T) {
 	raw, err := os.ReadFile(templatePath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := s3sink.Spec()
-	sps := spec.SAMParameters()
 	out := raw
-	for _, b := range blocks {
-		begin := "# BEGIN GENERATED " + spec.Connector + " " + b.name
-		end := "# END GENERATED " + spec.Connector + " " + b.name
-		out, err = config.RenderBetween(out, begin, end, b.render(sps))
-		if err != nil {
-			t.Fatal(err)
+	for _, g := range generated {
+		spec := g.spec()
+		for _, name := range []string{"parameter-group", "parameters", "environment"} {
+			begin := "# BEGIN GENERATED " + spec.Connector + " " + name
+			end := "# END GENERATED " + spec.Connector + " " + name
+			if out, err = config.RenderBetween(out, begin, end, renderBlocks(spec.SAMParameters(), g.optional)[name]); err != nil {
+				t.Fatalf("%s: %v", spec.Connector, err)
+			}
 		}
 	}
 	if bytes.Equal(out, raw) {
@@ -426,7 +445,7 @@ func TestGeneratedBlocks(t *testing.T) {
 		t.Logf("rewrote the generated blocks of %s", filepath.Base(templatePath))
 		return
 	}
-	t.Errorf("the generated blocks of template.yaml are out of date with s3sink.Spec(): run\n\tgo test ./test/template -run TestGeneratedBlocks -update\n%s",
+	t.Errorf("the generated blocks of template.yaml are out of date with the connectors' specs: run\n\tgo test ./test/template -run TestGeneratedBlocks -update\n%s",
 		firstDiff(string(raw), string(out)))
 }
 
