@@ -22,7 +22,6 @@ const (
 	dynamoSelfMgedESM = "DynamoDbSelfManagedEventSourceMapping"
 )
 
-
 func TestDynamoDbSinkFunction(t *testing.T) {
 	tpl := load(t)
 	fn := tpl.resource(t, dynamoFunctionID)

@@ -26,7 +26,6 @@ const (
 	sourceCondition  = "HasSource"
 )
 
-
 func TestSourceFunction(t *testing.T) {
 	tpl := load(t)
 	fn := tpl.resource(t, sourceFunctionID)

@@ -388,7 +388,6 @@ func TestNoCredentials(t *testing.T) {
 
 // Generated blocks ------------------------------------------------------------------------------
 
-
 // generated lists the connectors whose template blocks (parameter group, parameters, environment)
 // are rendered from their specs. The S3 sink is always in the stack; the others are optional: the
 // settings their spec requires get an empty default, and a Rule asks for them when the connector's
