@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lambda-connect/lambda-connect/connectors/dynamodbsink"
 	"github.com/lambda-connect/lambda-connect/connectors/s3sink"
 	"github.com/lambda-connect/lambda-connect/converters"
 	"github.com/lambda-connect/lambda-connect/core/config"
@@ -37,7 +38,7 @@ type connector struct {
 
 // connectorList returns the connectors the command line knows, by name. Add a connector here.
 func connectorList() []*connector {
-	return []*connector{s3SinkConnector()}
+	return []*connector{s3SinkConnector(), dynamoDBSinkConnector()}
 }
 
 // connectorNames lists the names of the known connectors.
@@ -129,6 +130,21 @@ func s3SinkConnector() *connector {
 		},
 		defaults: map[string][2]string{
 			s3sink.KeyRegion: {"us-west-2", "Confluent's default s3.region; Lambda Connect's is the function's region: remove it if the bucket is in the function's region"},
+		},
+	}
+}
+
+func dynamoDBSinkConnector() *connector {
+	return &connector{
+		name:    "dynamodb-sink",
+		classes: []string{"io.confluent.connect.aws.dynamodb.DynamoDbSinkConnector"},
+		spec:    dynamodbsink.Spec,
+		check: func(c *config.Config) error {
+			_, err := dynamodbsink.ConfigFrom(c)
+			return err
+		},
+		newSink: func(ctx context.Context, c *config.Config) (sink.Sink, error) {
+			return dynamodbsink.Open(ctx, c)
 		},
 	}
 }

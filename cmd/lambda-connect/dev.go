@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/lambda-connect/lambda-connect/connectors/s3sink"
@@ -24,6 +26,7 @@ import (
 	"github.com/lambda-connect/lambda-connect/core/offsets"
 	"github.com/lambda-connect/lambda-connect/core/record"
 	"github.com/lambda-connect/lambda-connect/core/sink"
+	"github.com/lambda-connect/lambda-connect/infra/dynamolocal"
 	"github.com/lambda-connect/lambda-connect/infra/kafkalocal"
 	"github.com/lambda-connect/lambda-connect/infra/s3local"
 )
@@ -49,6 +52,7 @@ var sandboxTopics = []sandboxTopic{{"orders", 3}, {"clicks.v1", 2}}
 
 // devOptions are dev's flags.
 type devOptions struct {
+	sink        string // sinkS3 ("" too) or sinkDynamoDB
 	once        bool
 	records     int
 	batchSize   int
@@ -62,6 +66,18 @@ type devOptions struct {
 // validate checks the flags and returns every problem, each naming its flag.
 func (o devOptions) validate() error {
 	var errs []error
+	switch o.sink {
+	case "", sinkS3:
+	case sinkDynamoDB:
+		if o.format != "json" {
+			errs = append(errs, fmt.Errorf("--format %q: the S3 sink's object format; --sink dynamodb takes JSON values", o.format))
+		}
+		if o.compression != s3sink.CompressionNone {
+			errs = append(errs, fmt.Errorf("--compression %q: the S3 sink's object compression; --sink dynamodb writes items", o.compression))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("--sink %q: want s3 or dynamodb", o.sink))
+	}
 	if o.records < 1 || o.records > 100000 {
 		errs = append(errs, fmt.Errorf("--records %d: want 1 to 100000", o.records))
 	}
@@ -120,11 +136,22 @@ ready-to-paste kcat and aws commands, and keeps polling the topics every --poll-
 delivering new records through the handler, until interrupted (Ctrl-C or SIGTERM).
 
 The broker and S3 live in memory: every run starts empty, and the offsets file in the data
-directory is reset at start. The handler's JSON logs and metrics go to dev.log there.`
+directory is reset at start. The handler's JSON logs and metrics go to dev.log there.
+
+With --sink dynamodb the records of orders go through the real DynamoDB sink handler instead,
+to the table orders of a DynamoDB Local it starts (Java 17+; the first run downloads the
+emulator from npm and caches it, see infra/dynamolocal; later runs start in seconds), stopped
+at exit: a materialized view of orders, one item per customer (aws.dynamodb.pk.hash
+key:customer, no sort key) holding the customer's latest order, the tombstone deleting its
+customer's item (delete.enabled=true). clicks.v1 is not delivered: its records have no key.
+The summary shows the committed offsets, the items per partition and a few items, and checks
+that the table holds exactly each key's latest record. --format and --compression are the S3
+sink's.`
 
 func runDev(ctx context.Context, e *env, args []string) int {
 	var o devOptions
 	fs := newFlagSet("dev", "", devDescription, e)
+	fs.StringVar(&o.sink, "sink", sinkS3, "the sink the records go through: s3 (S3 sink, gofakes3) or dynamodb (DynamoDB sink, DynamoDB Local)")
 	fs.BoolVar(&o.once, "once", false, "deliver the sample records once, print the summary and exit")
 	fs.IntVar(&o.records, "records", 200, "how many sample records to produce, over both topics")
 	fs.IntVar(&o.batchSize, "batch-size", kafkaevent.DefaultMaxRecords, "the event-source mapping's batch size: most records per invocation")
@@ -146,7 +173,7 @@ func runDev(ctx context.Context, e *env, args []string) int {
 	}
 
 	start := time.Now()
-	sb, err := startSandbox(ctx, o)
+	sb, err := startSandbox(ctx, o, e.stderr)
 	if err != nil {
 		return fail(e, "starting the sandbox", err, "")
 	}
@@ -157,7 +184,7 @@ func runDev(ctx context.Context, e *env, args []string) int {
 		return fail(e, "producing the sample records", err, sb.logPath)
 	}
 	if _, err := sb.poll(ctx); err != nil {
-		return fail(e, "delivering the records through the S3 sink", err, sb.logPath)
+		return fail(e, "delivering the records through the "+sinkTitle(o.sink), err, sb.logPath)
 	}
 	rep, err := sb.report(ctx)
 	if err != nil {
@@ -182,6 +209,7 @@ func runDev(ctx context.Context, e *env, args []string) int {
 		for _, ob := range p.Objects {
 			seen[ob.Key] = true
 		}
+		seen[commitSeen(p)] = true
 	}
 	markSourced(rep.Source, seen)
 	lastErr := ""
@@ -250,6 +278,13 @@ type sandbox struct {
 	store   *offsets.FileStore
 	handler *sink.Handler
 
+	// The DynamoDB sink's part (devdynamo.go), with --sink dynamodb.
+	ddb         *dynamolocal.Instance
+	ddbClient   *dynamodb.Client
+	emulatorDir string
+	strategy    string
+	view        map[string]record.Record // each key's latest delivered record
+
 	source       *devSource // the S3 source's part (devsource.go)
 	sample       sample
 	pos          map[record.TopicPartition]int64 // next offset to deliver, per partition
@@ -259,8 +294,9 @@ type sandbox struct {
 	largestEvent int
 }
 
-// startSandbox starts the broker, the S3 server and the offsets store, and builds the handler.
-func startSandbox(ctx context.Context, o devOptions) (_ *sandbox, err error) {
+// startSandbox starts the broker, the S3 server, DynamoDB Local (--sink dynamodb) and the offsets
+// store, and builds the handler. Progress worth telling (a first download) goes to progress.
+func startSandbox(ctx context.Context, o devOptions, progress io.Writer) (_ *sandbox, err error) {
 	sb := &sandbox{
 		opts:    o,
 		props:   o.props(),
@@ -302,6 +338,11 @@ func startSandbox(ctx context.Context, o devOptions) (_ *sandbox, err error) {
 		return nil, err
 	}
 	sb.s3 = localS3Client(sb.s3srv.URL())
+	if o.sink == sinkDynamoDB {
+		if err = sb.startDynamo(ctx, progress); err != nil {
+			return nil, err
+		}
+	}
 	if sb.handler, err = sb.buildHandler(ctx); err != nil {
 		return nil, err
 	}
@@ -332,6 +373,9 @@ func localS3Client(endpoint string) *s3.Client {
 // settings instead of CONNECT_* variables, with the local S3 client and offsets store. Its logs
 // and metrics go to the log file, so that the summary is all the user sees.
 func (sb *sandbox) buildHandler(ctx context.Context) (*sink.Handler, error) {
+	if sb.ddb != nil {
+		return sb.buildDynamoHandler(ctx)
+	}
 	c, err := s3sink.Spec().Parse(sb.props)
 	if err != nil {
 		return nil, err
@@ -355,6 +399,7 @@ func (sb *sandbox) close() {
 		}
 	}
 	sb.closeSource()
+	sb.closeDynamo()
 	if sb.kafka != nil {
 		sb.kafka.Close()
 	}
@@ -392,7 +437,7 @@ func (sb *sandbox) poll(ctx context.Context) (int, error) {
 	addrs := sb.kafka.Addrs()
 	var recs []record.Record
 	ends := map[record.TopicPartition]int64{}
-	for _, t := range sandboxTopics {
+	for _, t := range sb.topics() {
 		hw, err := kafkalocal.EndOffsets(ctx, addrs, t.name)
 		if err != nil {
 			return 0, err
@@ -432,6 +477,7 @@ func (sb *sandbox) poll(ctx context.Context) (int, error) {
 	for tp, end := range ends {
 		sb.pos[tp] = end
 	}
+	sb.noteDelivered(recs)
 	for _, r := range recs {
 		st := sb.stats[r.TopicPartition()]
 		if st == nil {
@@ -479,7 +525,7 @@ func requestID() string {
 
 // committed returns the committed next offset of each partition of the connector.
 func (sb *sandbox) committed(ctx context.Context) (map[record.TopicPartition]int64, error) {
-	states, err := sb.store.List(ctx, devConnector)
+	states, err := sb.store.List(ctx, sb.connectorName())
 	if err != nil {
 		return nil, err
 	}
@@ -488,4 +534,29 @@ func (sb *sandbox) committed(ctx context.Context) (map[record.TopicPartition]int
 		out[record.TopicPartition{Topic: s.Topic, Partition: s.Partition}] = s.Next
 	}
 	return out, nil
+}
+
+// topics returns the topics the sink reads: both sandbox topics, or orders alone for the
+// DynamoDB sink.
+func (sb *sandbox) topics() []sandboxTopic {
+	if sb.opts.sink == sinkDynamoDB {
+		return dynamoTopics
+	}
+	return sandboxTopics
+}
+
+// connectorName is the sink's connector.name.
+func (sb *sandbox) connectorName() string {
+	if sb.opts.sink == sinkDynamoDB {
+		return devDynamoConnector
+	}
+	return devConnector
+}
+
+// sinkTitle names the sink of --sink in messages.
+func sinkTitle(s string) string {
+	if s == sinkDynamoDB {
+		return "DynamoDB sink"
+	}
+	return "S3 sink"
 }

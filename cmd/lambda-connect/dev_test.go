@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,8 +21,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/lambda-connect/lambda-connect/connectors/dynamodbsink"
 	"github.com/lambda-connect/lambda-connect/core/offsets"
 	"github.com/lambda-connect/lambda-connect/core/record"
+	"github.com/lambda-connect/lambda-connect/infra/dynamolocal"
 	"github.com/lambda-connect/lambda-connect/infra/kafkalocal"
 )
 
@@ -53,6 +56,10 @@ func TestBinary(t *testing.T) {
 		t.Parallel()
 		onceJSON(t, bin)
 	})
+	t.Run("once, DynamoDB sink", func(t *testing.T) {
+		t.Parallel()
+		onceDynamoDB(t, bin)
+	})
 	t.Run("keeps running until interrupted", func(t *testing.T) {
 		t.Parallel()
 		continuous(t, bin)
@@ -71,6 +78,8 @@ func TestBinary(t *testing.T) {
 			{[]string{"help", "dev"}, 0, "-batch-size", ""},
 			{[]string{"deploy-everything"}, exitUsage, "", "unknown command \"deploy-everything\"\nRun 'lambda-connect help' for the list of commands."},
 			{[]string{"dev", "--format", "avro"}, exitUsage, "", "--format \"avro\": want json or bytearray"},
+			{[]string{"dev", "--sink", "mongodb"}, exitUsage, "", "--sink \"mongodb\": want s3 or dynamodb"},
+			{[]string{"dev", "--sink", "dynamodb", "--compression", "gzip"}, exitUsage, "", "--compression \"gzip\": the S3 sink's object compression"},
 		} {
 			res := runBinary(t, bin, strippedEnv(t, true), tc.args...)
 			if res.code != tc.code {
@@ -451,5 +460,112 @@ func continuous(t *testing.T, bin string) {
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("exit after SIGINT: %v; stderr: %s", err, stderr.String())
+	}
+}
+
+// onceDynamoDB runs dev --once --sink dynamodb, in JSON then in text with misleading AWS settings,
+// and checks that the table is the materialized view of orders (each customer's latest order,
+// the tombstone applied), that every partition is committed, and that DynamoDB Local is stopped.
+func onceDynamoDB(t *testing.T, bin string) {
+	// The binary runs with HOME in an empty directory: point it at this machine's cache, and
+	// fetch the emulator first so that a first download does not count in dev's time.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	dir, err := dynamolocal.Fetch(ctx)
+	if err != nil {
+		t.Fatalf("fetching DynamoDB Local: %v", err)
+	}
+	cacheEnv := dynamolocal.EnvCache + "=" + filepath.Dir(filepath.Dir(dir))
+
+	const produced, batch = 120, 9
+	res := runBinary(t, bin, append(strippedEnv(t, true), cacheEnv), "dev", "--once", "--sink", "dynamodb", "--output", "json",
+		"--records", strconv.Itoa(produced), "--batch-size", strconv.Itoa(batch))
+	if res.code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+	}
+	if res.took > devBudget {
+		t.Errorf("dev --once --sink dynamodb took %v, over %v", res.took, devBudget)
+	}
+	var rep devReport
+	dec := json.NewDecoder(strings.NewReader(res.stdout))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rep); err != nil {
+		t.Fatalf("stdout is not the JSON report: %v\n%s", err, res.stdout)
+	}
+	tab := rep.Table
+	if rep.Sink != sinkDynamoDB || tab == nil || rep.Connector != devDynamoConnector {
+		t.Fatalf("sink %q, connector %q, table %+v: want the DynamoDB sink's report", rep.Sink, rep.Connector, tab)
+	}
+	// Orders are three records in five; the S3 source adds its lines to orders.
+	orders := 0
+	for i := range produced {
+		if i%5 < 3 {
+			orders++
+		}
+	}
+	if rep.Delivered != orders+devSourceLines || rep.Tombstones != 1 || rep.Written != 0 || rep.Objects != 0 {
+		t.Errorf("delivered %d, tombstones %d, written %d in %d objects; want %d delivered (orders only), 1 tombstone, nothing in S3",
+			rep.Delivered, rep.Tombstones, rep.Written, rep.Objects, orders+devSourceLines)
+	}
+	if min := (rep.Delivered + batch - 1) / batch; rep.Invocations < min {
+		t.Errorf("%d invocations for %d records of batch size %d", rep.Invocations, rep.Delivered, batch)
+	}
+	if len(tab.Mismatches) != 0 || tab.Keys != customers || tab.Items != tab.Keys-tab.Deleted || tab.Items == 0 {
+		t.Errorf("table: %d items, %d keys, %d deleted, mismatches %v; want one item per customer (%d) less the deleted", tab.Items, tab.Keys, tab.Deleted, tab.Mismatches, customers)
+	}
+	if tab.Name != devTable || !strings.HasPrefix(tab.Endpoint, "http://127.0.0.1:") || tab.Strategy != dynamodbsink.StrategyConditional ||
+		rep.Settings[dynamodbsink.KeyPKHash] != "key:customer" || rep.Settings[dynamodbsink.KeyEndpoint] != tab.Endpoint {
+		t.Errorf("table %+v, settings %v", tab, rep.Settings)
+	}
+	items, tombstones := 0, 0
+	for _, p := range rep.Partitions {
+		if p.Topic != "orders" || p.Committed != p.LogEnd || int64(p.Delivered) != p.LogEnd {
+			t.Errorf("partition %s-%d: log end %d, committed %d, delivered %d", p.Topic, p.Partition, p.LogEnd, p.Committed, p.Delivered)
+		}
+		items += p.Items
+		tombstones += p.Tombstones
+	}
+	if len(rep.Partitions) != 3 || items != tab.Items || tombstones != 1 {
+		t.Errorf("%d partitions holding %d items and %d tombstones; want orders' 3, %d items, 1 tombstone", len(rep.Partitions), items, tombstones, tab.Items)
+	}
+	if len(tab.Sample) != min(sampleItems, tab.Items) {
+		t.Errorf("%d sample items", len(tab.Sample))
+	}
+	for _, it := range tab.Sample {
+		if c, _ := it[devTableKey].(string); !strings.HasPrefix(c, "customer-") || it["order_id"] == nil || it["_kafka_offset"] == nil {
+			t.Errorf("sample item %v: want a customer's order with its source offset", it)
+		}
+	}
+	// The emulator is stopped: nothing answers at its endpoint.
+	if conn, err := net.DialTimeout("tcp", strings.TrimPrefix(tab.Endpoint, "http://"), time.Second); err == nil {
+		conn.Close()
+		t.Errorf("DynamoDB Local still answers at %s after dev exited", tab.Endpoint)
+	}
+
+	// Text, with AWS settings that would break the SDK's default configuration: the sandbox
+	// must not look at them.
+	res = runBinary(t, bin, append(strippedEnv(t, true), cacheEnv, "AWS_PROFILE=lambda-connect-no-such-profile",
+		"AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_REGION=eu-west-3", "AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:1"),
+		"dev", "--once", "--sink", "dynamodb")
+	if res.code != 0 {
+		t.Fatalf("text: exit %d\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+	}
+	if res.stderr != "" {
+		t.Errorf("text: unexpected stderr (the emulator is cached): %s", res.stderr)
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^lambda-connect dev: \d+ records through the DynamoDB sink in \d+ invocations? `),
+		regexp.MustCompile(`(?m)^  emulator +\S+ +\(downloaded from npm on the first run, then cached\)$`),
+		regexp.MustCompile(`(?m)^orders-0 +(\d+) +(\d+) +\d+ +\d+ +\d+$`),
+		regexp.MustCompile(`(?m)^Table orders \(hash key customer \(S\): the record key, write strategy conditional\): \d+ items for 11 customers`),
+		regexp.MustCompile(`(?m)^  customer=customer-\d+ _kafka_offset=\d+ _kafka_partition=\d _kafka_topic=orders amount=\S+ currency=EUR items=\d order_id=o-\S+$`),
+		regexp.MustCompile(`(?m)^\d+ records delivered -> \d+ items = each key's latest record, applied once; every partition is committed up to its log end\.$`),
+	} {
+		if !want.MatchString(res.stdout) {
+			t.Errorf("text: no line matching %s:\n%s", want, res.stdout)
+		}
+	}
+	if strings.Contains(res.stdout, "clicks.v1-") {
+		t.Errorf("text: clicks.v1 listed, but the DynamoDB sink does not read it:\n%s", res.stdout)
 	}
 }

@@ -258,7 +258,7 @@ func TestImportErrors(t *testing.T) {
 		says string
 	}{
 		{[]string{"import"}, exitUsage, "no connector configuration given"},
-		{[]string{"import", mongo, "--out", dir}, exitFail, "com.mongodb.kafka.connect.MongoSinkConnector has no Lambda Connect equivalent yet (known: io.confluent.connect.s3.S3SinkConnector -> s3-sink)"},
+		{[]string{"import", mongo, "--out", dir}, exitFail, "com.mongodb.kafka.connect.MongoSinkConnector has no Lambda Connect equivalent yet (known: io.confluent.connect.s3.S3SinkConnector -> s3-sink, io.confluent.connect.aws.dynamodb.DynamoDbSinkConnector -> dynamodb-sink)"},
 		{[]string{"import", noClass, "--out", dir}, exitFail, "no connector.class"},
 		{[]string{"import", filepath.Join(dir, "missing.json")}, exitFail, "missing.json"},
 		{[]string{"import", "a.json", "b.json"}, exitUsage, `unexpected arguments ["b.json"]`},

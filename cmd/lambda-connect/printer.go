@@ -36,6 +36,10 @@ func (p printer) report(r devReport) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
 	}
+	if r.Table != nil {
+		_, err := io.WriteString(p.w, dynamoText(r))
+		return err
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "lambda-connect dev: %s through the S3 sink in %s (batch size %d), %.1fs\n\n",
 		plural(r.Delivered, "record", "records"), plural(r.Invocations, "invocation", "invocations"), r.BatchSize, float64(r.ElapsedMs)/1000)
@@ -126,6 +130,9 @@ func (p printer) running(r devReport, poll time.Duration) error {
 	kcatList := fmt.Sprintf("kcat -b %s -L", r.Broker)
 	kcatProduce := fmt.Sprintf("kcat -b %s -P -t %s", r.Broker, sandboxTopics[0].name)
 	awsLs := fmt.Sprintf("aws s3 ls --endpoint-url %s s3://%s --recursive --no-sign-request", r.S3Endpoint, r.Bucket)
+	if r.Table != nil {
+		return p.runningDynamo(r, poll, kcatList)
+	}
 	if p.json {
 		return p.emit(map[string]any{
 			"event": "running", "broker": r.Broker, "s3_endpoint": r.S3Endpoint, "bucket": r.Bucket,
@@ -139,13 +146,13 @@ The sandbox keeps running. Kafka is at %s, S3 at %s:
   echo '{"order_id":"o-99999","amount":1.5}' | %s
   %s
 Polling %s every %v; new records go through the S3 sink. Ctrl-C stops.
-`, r.Broker, r.S3Endpoint, kcatList, kcatProduce, awsLs, topicNames(), poll)
+`, r.Broker, r.S3Endpoint, kcatList, kcatProduce, awsLs, topicNames(sandboxTopics), poll)
 	return err
 }
 
-func topicNames() string {
+func topicNames(topics []sandboxTopic) string {
 	var names []string
-	for _, t := range sandboxTopics {
+	for _, t := range topics {
 		names = append(names, t.name)
 	}
 	return strings.Join(names, " and ")
@@ -155,6 +162,10 @@ func topicNames() string {
 func (p printer) delivered(r devReport, seen map[string]bool) {
 	now := time.Now().Format("15:04:05")
 	p.sourced(r.Source, seen, now)
+	if r.Table != nil {
+		p.deliveredDynamo(r, seen, now)
+		return
+	}
 	for _, pr := range r.Partitions {
 		for _, o := range pr.Objects {
 			if seen[o.Key] {
@@ -191,5 +202,5 @@ func (p printer) stopped() {
 		_ = p.emit(map[string]any{"event": "stopped"})
 		return
 	}
-	fmt.Fprintln(p.w, "\nStopped: the broker and S3 are gone; the offsets file and log stay in the data directory.")
+	fmt.Fprintln(p.w, "\nStopped: the broker, S3 (and DynamoDB Local) are gone; the offsets file and log stay in the data directory.")
 }

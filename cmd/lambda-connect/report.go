@@ -31,7 +31,9 @@ type devReport struct {
 	LogFile     string            `json:"log_file"`
 	Connector   string            `json:"connector"`
 	Settings    map[string]string `json:"settings"`
-	BatchSize   int               `json:"batch_size"`
+	// Sink is the sink of --sink: s3 or dynamodb.
+	Sink      string `json:"sink"`
+	BatchSize int    `json:"batch_size"`
 	// Produced and Tombstones count the sample records produced at start.
 	Produced   int `json:"produced"`
 	Tombstones int `json:"tombstones"`
@@ -44,6 +46,9 @@ type devReport struct {
 	Invocations  int               `json:"invocations"`
 	LargestEvent int               `json:"largest_event_bytes"`
 	Partitions   []partitionReport `json:"partitions"`
+	// Table is the DynamoDB table, with --sink dynamodb (Bucket, Written and Objects are then
+	// empty).
+	Table *tableReport `json:"table,omitempty"`
 	// Source is what the S3 source did with the objects dropped into its landing bucket.
 	Source    *sourceReport `json:"source,omitempty"`
 	ElapsedMs int64         `json:"elapsed_ms"`
@@ -60,6 +65,8 @@ type partitionReport struct {
 	Delivered  int            `json:"delivered"`
 	Tombstones int            `json:"tombstones"`
 	Objects    []objectReport `json:"objects"`
+	// Items counts the DynamoDB table's items written from this partition (--sink dynamodb).
+	Items int `json:"items,omitempty"`
 }
 
 // objectReport is one S3 object and the offsets it covers.
@@ -86,12 +93,12 @@ func (sb *sandbox) report(ctx context.Context) (devReport, error) {
 	rep := devReport{
 		Broker:       sb.kafka.Bootstrap(),
 		S3Endpoint:   sb.s3srv.URL(),
-		Bucket:       devBucket,
 		DataDir:      sb.dataDir,
 		OffsetsFile:  sb.storePath,
 		LogFile:      sb.logPath,
-		Connector:    devConnector,
+		Connector:    sb.connectorName(),
 		Settings:     sb.props,
+		Sink:         cmp.Or(sb.opts.sink, sinkS3),
 		BatchSize:    sb.opts.batchSize,
 		Produced:     len(s.records),
 		Tombstones:   s.tombstones,
@@ -102,6 +109,16 @@ func (sb *sandbox) report(ctx context.Context) (devReport, error) {
 	if err != nil {
 		return rep, err
 	}
+	if sb.ddb != nil {
+		if err := sb.dynamoReport(ctx, &rep, committed); err != nil {
+			return rep, err
+		}
+		if rep.Source, err = sb.sourceReport(ctx); err != nil {
+			return rep, err
+		}
+		return rep, nil // tombstones delete items: none is skipped
+	}
+	rep.Bucket = devBucket
 	objects, err := sb.listObjects(ctx)
 	if err != nil {
 		return rep, err
@@ -156,7 +173,7 @@ func (sb *sandbox) report(ctx context.Context) (devReport, error) {
 func (sb *sandbox) partitions() []record.TopicPartition {
 	var out []record.TopicPartition
 	known := map[record.TopicPartition]bool{}
-	for _, t := range sandboxTopics {
+	for _, t := range sb.topics() {
 		for p := range t.partitions {
 			tp := record.TopicPartition{Topic: t.name, Partition: p}
 			out = append(out, tp)
@@ -185,14 +202,14 @@ func (r devReport) check() error {
 		for _, o := range p.Objects {
 			written += o.Records
 		}
-		if want := p.Delivered - p.Tombstones; written != want {
+		if want := p.Delivered - p.Tombstones; r.Table == nil && written != want {
 			errs = append(errs, fmt.Errorf("partition %s: %d records in objects, want %d (%d delivered less %d tombstones)", tp, written, want, p.Delivered, p.Tombstones))
 		}
 		if p.Committed != p.LogEnd && !(p.LogEnd == 0 && p.Committed == -1) {
 			errs = append(errs, fmt.Errorf("partition %s: committed offset %d, want the log end %d", tp, p.Committed, p.LogEnd))
 		}
 	}
-	errs = append(errs, r.Source.check())
+	errs = append(errs, r.Source.check(), r.Table.check())
 	return errors.Join(errs...)
 }
 

@@ -142,3 +142,60 @@ func TestValidateJSON(t *testing.T) {
 		t.Errorf("valid %v, notes %v", rep.Valid, rep.Notes)
 	}
 }
+
+func TestValidateDynamoDBSink(t *testing.T) {
+	t.Parallel()
+	view := writeFile(t, "view.properties", "name=orders-view\nconnector.class=io.confluent.connect.aws.dynamodb.DynamoDbSinkConnector\n"+
+		"aws.dynamodb.pk.hash=key.id:order_id\naws.dynamodb.pk.sort=\ndelete.enabled=true\n")
+	// delete.enabled with the default key (partition, offset): a tombstone cannot name an item;
+	// a bad record reference; a bad endpoint.
+	bad := writeFile(t, "bad.json", `{
+		"connector.name": "orders-view",
+		"delete.enabled": "true",
+		"aws.dynamodb.pk.hash": "headers.id",
+		"aws.dynamodb.endpoint": "localhost:8000"
+	}`)
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stdout []string
+		stderr []string
+	}{
+		{name: "materialized view", args: []string{"--file", view, "--ignore-env"}, code: exitOK, stdout: []string{
+			"dynamodb-sink configuration is valid", "aws.dynamodb.pk.hash", "key.id:order_id", "orders-view", "table.name.format", "${topic}", "default",
+			"without effect: connector.class"}},
+		{name: "defaults", args: []string{"--file", writeFile(t, "min.json", `{"connector.name":"x"}`)}, code: exitOK, stdout: []string{
+			"aws.dynamodb.pk.hash", "partition", "aws.dynamodb.pk.sort", "offset", "offsets.table is not set"}},
+		{name: "every problem", args: []string{"--file", bad}, code: exitFail, stderr: []string{
+			"dynamodb-sink configuration: 3 problems",
+			"delete.enabled: a tombstone has no value",
+			`aws.dynamodb.pk.hash: "headers.id" is not a record reference`,
+			"aws.dynamodb.endpoint: must be an http:// or https:// URL",
+			"(from " + bad + ")"}},
+		{name: "rule across settings", args: []string{"--file", writeFile(t, "del.json", `{"connector.name":"x","delete.enabled":"true"}`)}, code: exitFail, stderr: []string{
+			"delete.enabled: a tombstone has no value and its own offset", `not "offset"`}},
+		{name: "nothing set", code: exitFail, stderr: []string{"connector.name: required"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runEnv(t, nil, append([]string{"validate", "--connector", "dynamodb-sink"}, tc.args...)...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout, stderr)
+			}
+			for _, s := range tc.stdout {
+				if !strings.Contains(stdout, s) {
+					t.Errorf("stdout does not say %q:\n%s", s, stdout)
+				}
+			}
+			for _, s := range tc.stderr {
+				if !strings.Contains(stderr, s) {
+					t.Errorf("stderr does not say %q:\n%s", s, stderr)
+				}
+			}
+		})
+	}
+	// import recognises Confluent's class.
+	if cn, ok := connectorForClass("io.confluent.connect.aws.dynamodb.DynamoDbSinkConnector"); !ok || cn.name != "dynamodb-sink" {
+		t.Errorf("connectorForClass(DynamoDbSinkConnector) = %v, %v", cn, ok)
+	}
+}

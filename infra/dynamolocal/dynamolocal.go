@@ -22,7 +22,6 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
@@ -55,17 +54,14 @@ func Client(ctx context.Context, endpoint string) (*dynamodb.Client, error) {
 	if endpoint == "" {
 		return nil, fmt.Errorf("dynamolocal: empty endpoint")
 	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx,
-		awsconfig.WithRegion(Region),
-		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, "")),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("dynamolocal: AWS configuration for %s: %w", endpoint, err)
-	}
-	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-		o.BaseEndpoint = aws.String(endpoint)
+	// Built from scratch, not from the SDK's default configuration: a local emulator needs no
+	// profile, and a broken ~/.aws/config or an AWS_PROFILE that names no profile must not stop it.
+	return dynamodb.New(dynamodb.Options{
+		Region:       Region,
+		Credentials:  credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
+		BaseEndpoint: aws.String(endpoint),
 		// DynamoDB Local sends "X-Amz-Crc32: 0" with error bodies (ConditionalCheckFailed with
 		// ALL_OLD): the SDK's check would log a warning for every failed condition.
-		o.DisableValidateResponseChecksum = true
+		DisableValidateResponseChecksum: true,
 	}), nil
 }
