@@ -139,17 +139,4 @@ func (m *Memory) Letters() []Letter {
 // ErrNoDestination is returned when errors.tolerance=all has nowhere to send bad records.
 var ErrNoDestination = errors.New("errors.tolerance=all needs a dead-letter destination: set errors.deadletterqueue.topic.name or errors.deadletterqueue.s3.bucket.name")
 
-// Both sends every letter to two destinations (a topic and a bucket, for example).
-type Both [2]Destination
-
-// Send sends to the first destination, then the second.
-func (b Both) Send(ctx context.Context, letters []Letter) error {
-	for _, d := range b {
-		if err := d.Send(ctx, letters); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func subject(l Letter) string { return fmt.Sprintf("dead letter %s", l.Record.Coordinates()) }

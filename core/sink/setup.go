@@ -59,32 +59,8 @@ func NewFromConfig(ctx context.Context, c *config.Config, s Sink, store Store, o
 	cfg.RetryTimeout = time.Duration(c.Long(KeyErrorsRetryTimeout)) * time.Millisecond
 	cfg.RetryDelayMax = time.Duration(c.Long(KeyErrorsRetryDelay)) * time.Millisecond
 	var aws *awsConfig
-	if bucket := c.String(KeyDLQS3Bucket); bucket != "" {
-		if aws, err = loadAWS(ctx, aws); err != nil {
-			return nil, err
-		}
-		client := s3.NewFromConfig(aws.cfg, func(o *s3.Options) {
-			o.UsePathStyle = true
-			if os.Getenv("AWS_ENDPOINT_URL_S3") != "" {
-				// S3-compatible servers may store the aws-chunked framing as the object.
-				o.RequestChecksumCalculation = awssdk.RequestChecksumCalculationWhenRequired
-				o.ResponseChecksumValidation = awssdk.ResponseChecksumValidationWhenRequired
-			}
-		})
-		if cfg.DeadLetters, err = dlq.NewS3(dlq.S3Config{Client: client, Bucket: bucket, Prefix: c.String(KeyDLQS3Prefix)}); err != nil {
-			return nil, err
-		}
-	}
-	if topic := c.String(KeyDLQTopic); topic != "" {
-		k, err := kafkaDeadLetters(ctx, c, topic, &aws)
-		if err != nil {
-			return nil, err
-		}
-		if cfg.DeadLetters != nil {
-			cfg.DeadLetters = dlq.Both{k, cfg.DeadLetters}
-		} else {
-			cfg.DeadLetters = k
-		}
+	if cfg.DeadLetters, err = deadLetters(ctx, c, &aws); err != nil {
+		return nil, err
 	}
 	if cfg.Store == nil {
 		table := c.String(KeyOffsetsTable)
@@ -113,17 +89,51 @@ func NewFromConfig(ctx context.Context, c *config.Config, s Sink, store Store, o
 	return New(cfg)
 }
 
-// kafkaDeadLetters builds the Kafka topic destination: the producer settings under
-// errors.deadletterqueue.producer.*, the cluster from errors.deadletterqueue.bootstrap.servers or,
-// when that is empty, the event's.
-func kafkaDeadLetters(ctx context.Context, c *config.Config, topic string, aws **awsConfig) (*dlq.Kafka, error) {
+// deadLetters builds the dead-letter destinations the errors.deadletterqueue.* settings name
+// (dlq.Builtins: a Kafka topic, an S3 bucket, or both), nil when none is set. The topic's
+// producer takes the settings under errors.deadletterqueue.producer.*; its cluster is
+// errors.deadletterqueue.bootstrap.servers or, when that is empty, the event's.
+func deadLetters(ctx context.Context, c *config.Config, aws **awsConfig) (dlq.Destination, error) {
+	vals := c.Values()
+	settings := map[string]string{}
+	for _, k := range []string{KeyDLQTopic, KeyDLQContextHeaders, KeyDLQBootstrap, KeyDLQS3Bucket, KeyDLQS3Prefix} {
+		settings[k] = vals[k]
+	}
+	deps := dlq.BuiltinDeps{S3: func(ctx context.Context) (dlq.S3API, error) {
+		a, err := loadAWS(ctx, *aws)
+		if err != nil {
+			return nil, err
+		}
+		*aws = a
+		return s3.NewFromConfig(a.cfg, func(o *s3.Options) {
+			o.UsePathStyle = true
+			if os.Getenv("AWS_ENDPOINT_URL_S3") != "" {
+				// S3-compatible servers may store the aws-chunked framing as the object.
+				o.RequestChecksumCalculation = awssdk.RequestChecksumCalculationWhenRequired
+				o.ResponseChecksumValidation = awssdk.ResponseChecksumValidationWhenRequired
+			}
+		}), nil
+	}}
+	if settings[KeyDLQTopic] != "" {
+		np, err := deadLetterProducer(ctx, c, aws)
+		if err != nil {
+			return nil, err
+		}
+		deps.NewProducer = np
+	}
+	return dlq.Builtins(deps).Build(ctx, settings)
+}
+
+// deadLetterProducer checks the producer settings under errors.deadletterqueue.producer.* and
+// returns how to make a producer for a cluster with them.
+func deadLetterProducer(ctx context.Context, c *config.Config, aws **awsConfig) (func([]string) (dlq.Producer, error), error) {
 	props := c.Sub(DLQProducerPrefix)
 	for k := range props {
 		if !slices.Contains(producerProps, k) {
 			return nil, errclass.Config(DLQProducerPrefix+k, "is not a producer setting this connector knows (%s)", strings.Join(producerProps, ", "))
 		}
 	}
-	// The cluster is chosen below; validate the rest with a stand-in address.
+	// The cluster is chosen later; validate the rest with a stand-in address.
 	withServers := maps.Clone(props)
 	withServers[producer.PropBootstrapServers] = "dead-letter-cluster.invalid:9092"
 	base, err := producer.ConfigFromProps(withServers)
@@ -139,20 +149,11 @@ func kafkaDeadLetters(ctx context.Context, c *config.Config, topic string, aws *
 	if err != nil {
 		return nil, fmt.Errorf("the dead-letter producer (%s*): %w", DLQProducerPrefix, err)
 	}
-	newProducer := func(servers []string) (dlq.Producer, error) {
+	return func(servers []string) (dlq.Producer, error) {
 		pc := base
 		pc.BootstrapServers = servers
 		return producer.New(pc)
-	}
-	kc := dlq.KafkaConfig{Topic: topic, ContextHeaders: c.Bool(KeyDLQContextHeaders), NewProducer: newProducer}
-	if servers := c.List(KeyDLQBootstrap); len(servers) > 0 {
-		p, err := newProducer(servers)
-		if err != nil {
-			return nil, err
-		}
-		kc.Producer = p
-	}
-	return dlq.NewKafka(kc)
+	}, nil
 }
 
 // producerProps are the Kafka client settings the dead-letter producer takes.
