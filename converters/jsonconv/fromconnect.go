@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/lambda-connect/lambda-connect/converters/internal/javafmt"
+	"github.com/lambda-connect/lambda-connect/converters/javafmt"
 	"github.com/lambda-connect/lambda-connect/core/record"
 )
 

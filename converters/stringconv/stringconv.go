@@ -7,7 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/lambda-connect/lambda-connect/converters/internal/javafmt"
+	"github.com/lambda-connect/lambda-connect/converters/javafmt"
 	"github.com/lambda-connect/lambda-connect/core/errclass"
 	"github.com/lambda-connect/lambda-connect/core/record"
 )

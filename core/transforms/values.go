@@ -3,7 +3,7 @@ package transforms
 import (
 	"encoding/base64"
 	"fmt"
-	"math"
+	"github.com/lambda-connect/lambda-connect/converters/javafmt"
 	"math/big"
 	"sort"
 	"strconv"
@@ -231,40 +231,12 @@ func javaDateString(ms int64) string {
 	return t.Format("2006-01-02T15:04:05.000Z")
 }
 
-// appendJavaFloat writes f as Java's Double.toString (bits 64) or Float.toString (bits 32) do:
-// shortest digits, plain notation between 10^-3 and 10^7 ("1.0", "0.001"), else computerized
-// scientific notation ("1.0E7", "1.0E-4").
+// appendJavaFloat writes f as Java's Double.toString (bits 64) or Float.toString (bits 32) do.
 func appendJavaFloat(b []byte, f float64, bits int) []byte {
-	switch {
-	case math.IsNaN(f):
-		return append(b, "NaN"...)
-	case math.IsInf(f, 1):
-		return append(b, "Infinity"...)
-	case math.IsInf(f, -1):
-		return append(b, "-Infinity"...)
-	case f == 0:
-		if math.Signbit(f) {
-			return append(b, "-0.0"...)
-		}
-		return append(b, "0.0"...)
+	if bits == 32 {
+		return javafmt.AppendFloat(b, float32(f))
 	}
-	if a := math.Abs(f); a >= 1e-3 && a < 1e7 {
-		start := len(b)
-		b = strconv.AppendFloat(b, f, 'f', -1, bits)
-		if !strings.Contains(string(b[start:]), ".") {
-			b = append(b, ".0"...)
-		}
-		return b
-	}
-	e := strconv.FormatFloat(f, 'e', -1, bits) // d.ddde±xx
-	mant, exp, _ := strings.Cut(e, "e")
-	b = append(b, mant...)
-	if !strings.Contains(mant, ".") {
-		b = append(b, ".0"...)
-	}
-	b = append(b, 'E')
-	n, _ := strconv.Atoi(exp)
-	return strconv.AppendInt(b, int64(n), 10)
+	return javafmt.AppendDouble(b, f)
 }
 
 // javaDecimalString is Java's BigDecimal.toString: plain notation when the scale is not negative
