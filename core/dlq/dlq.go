@@ -4,7 +4,13 @@
 // A Letter carries Kafka Connect's error context (the names of the __connect.errors.* headers
 // Connect adds with errors.deadletterqueue.context.headers.enable=true). Destinations must be
 // idempotent per record where the medium allows it: S3 names each letter by the record's
-// coordinates, so a retried batch rewrites the same objects.
+// coordinates, so a retried batch rewrites the same objects; a FIFO SQS queue deduplicates them by
+// connector and coordinates. A Kafka topic or a standard SQS queue may hold a retried letter twice,
+// with the same __connect.errors.topic/partition/offset.
+//
+// The built-in destinations (Builtins) are a Kafka topic (errors.deadletterqueue.topic.name), an
+// S3 prefix (errors.deadletterqueue.s3.bucket.name) and an SQS queue
+// (errors.deadletterqueue.sqs.queue.url); each is one file and one Register call.
 package dlq
 
 import (
@@ -137,6 +143,6 @@ func (m *Memory) Letters() []Letter {
 }
 
 // ErrNoDestination is returned when errors.tolerance=all has nowhere to send bad records.
-var ErrNoDestination = errors.New("errors.tolerance=all needs a dead-letter destination: set errors.deadletterqueue.topic.name or errors.deadletterqueue.s3.bucket.name")
+var ErrNoDestination = errors.New("errors.tolerance=all needs a dead-letter destination: set errors.deadletterqueue.topic.name, errors.deadletterqueue.s3.bucket.name or errors.deadletterqueue.sqs.queue.url")
 
 func subject(l Letter) string { return fmt.Sprintf("dead letter %s", l.Record.Coordinates()) }

@@ -4,8 +4,13 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
 	"github.com/lambda-connect/lambda-connect/core/dlq"
+	"github.com/lambda-connect/lambda-connect/core/errclass"
 	"github.com/lambda-connect/lambda-connect/core/record"
+	"github.com/lambda-connect/lambda-connect/infra/sqslocal"
 )
 
 // printer is a custom destination: it prints each letter's coordinates and reason.
@@ -44,5 +49,43 @@ func ExampleRegistry_Register() {
 	fmt.Println(r.Names())
 	// Output:
 	// DLQ orders/2/41 at VALUE_CONVERTER: invalid JSON
-	// [kafka s3 stdout]
+	// [kafka s3 sqs stdout]
+}
+
+// The SQS destination: each letter is a message carrying the record's value as its body and the
+// reason in its attributes; ParseSQSLetter reads one back.
+func ExampleNewSQS() {
+	ctx := context.Background()
+	s, err := sqslocal.Start(sqslocal.Options{Queues: []string{"orders-dlq"}})
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+	client, err := sqslocal.Client(ctx, s.URL())
+	if err != nil {
+		panic(err)
+	}
+	d, err := dlq.NewSQS(dlq.SQSConfig{Client: client, QueueURL: s.QueueURL("orders-dlq")})
+	if err != nil {
+		panic(err)
+	}
+	l := dlq.Letter{Record: record.Record{Topic: "orders", Partition: 2, Offset: 41, Value: []byte{0xff, '{'}},
+		Connector: "orders-sink", Stage: dlq.StageValueConverter, Err: errclass.Record("orders/2/41", "invalid JSON")}
+	if err := d.Send(ctx, []dlq.Letter{l}); err != nil {
+		panic(err)
+	}
+	out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(s.QueueURL("orders-dlq")), MessageAttributeNames: []string{"All"}})
+	if err != nil {
+		panic(err)
+	}
+	m := out.Messages[0]
+	fmt.Println(aws.ToString(m.Body), aws.ToString(m.MessageAttributes[dlq.AttrSQSEncoding].StringValue))
+	got, err := dlq.ParseSQSLetter(aws.ToString(m.Body), m.MessageAttributes)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%s/%d/%d %q %s\n", got.Topic, got.Partition, got.Offset, got.Value, got.Errors[dlq.HeaderExMessage])
+	// Output:
+	// /3s= base64
+	// orders/2/41 "\xff{" orders/2/41: invalid JSON
 }

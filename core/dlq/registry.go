@@ -3,7 +3,11 @@ package dlq
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/lambda-connect/lambda-connect/core/errclass"
 )
@@ -15,6 +19,7 @@ const (
 	SettingBootstrap      = "errors.deadletterqueue.bootstrap.servers"
 	SettingS3Bucket       = "errors.deadletterqueue.s3.bucket.name"
 	SettingS3Prefix       = "errors.deadletterqueue.s3.prefix"
+	SettingSQSQueueURL    = "errors.deadletterqueue.sqs.queue.url"
 )
 
 // Factory builds a destination from the connector's settings. It returns a nil Destination and a
@@ -93,15 +98,20 @@ type BuiltinDeps struct {
 	// NewProducer makes a producer for a dead-letter cluster (with the connector's producer
 	// settings applied); see KafkaConfig.NewProducer.
 	NewProducer func(bootstrap []string) (Producer, error)
+	// SQS returns the client for errors.deadletterqueue.sqs.queue.url. When nil, the client is
+	// built from the SDK's default configuration (AWS_REGION, or else the region in the queue
+	// URL; AWS_ENDPOINT_URL_SQS applies).
+	SQS func(ctx context.Context) (SQSAPI, error)
 }
 
-// Builtins returns a registry holding the built-in destinations: "kafka" (a topic) then "s3" (a
-// prefix of a bucket).
+// Builtins returns a registry holding the built-in destinations: "kafka" (a topic), "s3" (a
+// prefix of a bucket) then "sqs" (a queue).
 func Builtins(deps BuiltinDeps) *Registry {
 	r := NewRegistry()
 	// The names are distinct constants: Register cannot fail here.
 	_ = r.Register("kafka", kafkaFactory(deps))
 	_ = r.Register("s3", s3Factory(deps))
+	_ = r.Register("sqs", sqsFactory(deps))
 	return r
 }
 
@@ -164,4 +174,42 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+func sqsFactory(deps BuiltinDeps) Factory {
+	return func(ctx context.Context, settings map[string]string) (Destination, error) {
+		queueURL := strings.TrimSpace(settings[SettingSQSQueueURL])
+		if queueURL == "" {
+			return nil, nil
+		}
+		newClient := deps.SQS
+		if newClient == nil {
+			newClient = func(ctx context.Context) (SQSAPI, error) { return defaultSQSClient(ctx, queueURL) }
+		}
+		client, err := newClient(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return NewSQS(SQSConfig{Client: client, QueueURL: queueURL})
+	}
+}
+
+// defaultSQSClient builds an SQS client from the SDK's default configuration; without a region
+// configured, the region of the queue URL (https://sqs.<region>.amazonaws.com/...) applies.
+func defaultSQSClient(ctx context.Context, queueURL string) (SQSAPI, error) {
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, errclass.New(errclass.BadConfig, SettingSQSQueueURL, fmt.Errorf("AWS configuration: %w", err))
+	}
+	if cfg.Region == "" {
+		if u, err := url.Parse(queueURL); err == nil {
+			if parts := strings.Split(u.Hostname(), "."); len(parts) > 2 && parts[0] == "sqs" {
+				cfg.Region = parts[1]
+			}
+		}
+	}
+	if cfg.Region == "" {
+		return nil, errclass.Config(SettingSQSQueueURL, "no AWS region: set AWS_REGION or use a queue URL of the form https://sqs.<region>.amazonaws.com/<account>/<queue>")
+	}
+	return sqs.NewFromConfig(cfg), nil
 }

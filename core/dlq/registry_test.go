@@ -57,7 +57,7 @@ func TestRegister(t *testing.T) {
 	if got := r.Names(); !reflect.DeepEqual(got, []string{"a"}) {
 		t.Errorf("Names %v", got)
 	}
-	if got := dlq.Builtins(dlq.BuiltinDeps{}).Names(); !reflect.DeepEqual(got, []string{"kafka", "s3"}) {
+	if got := dlq.Builtins(dlq.BuiltinDeps{}).Names(); !reflect.DeepEqual(got, []string{"kafka", "s3", "sqs"}) {
 		t.Errorf("Builtins %v", got)
 	}
 }
@@ -67,6 +67,7 @@ func TestSettingNamesMatchSink(t *testing.T) {
 	for got, want := range map[string]string{
 		dlq.SettingTopic: sink.KeyDLQTopic, dlq.SettingContextHeaders: sink.KeyDLQContextHeaders,
 		dlq.SettingBootstrap: sink.KeyDLQBootstrap, dlq.SettingS3Bucket: sink.KeyDLQS3Bucket, dlq.SettingS3Prefix: sink.KeyDLQS3Prefix,
+		dlq.SettingSQSQueueURL: sink.KeyDLQSQSQueueURL,
 	} {
 		if got != want {
 			t.Errorf("dlq setting %q, core/sink %q", got, want)

@@ -55,12 +55,14 @@ type nameSet struct {
 	names []string
 	m     map[string]int // index in names, for large sets
 	lens  uint64         // bit n set when a name is n bytes long (bit 63: 63 or more)
+	fps   uint64         // bit nameFingerprint(n) set for each name n
 }
 
 func newNameSet(names []string) nameSet {
 	s := nameSet{names: names}
 	for _, n := range names {
 		s.lens |= 1 << min(len(n), 63)
+		s.fps |= 1 << nameFingerprint([]byte(n))
 	}
 	if len(names) > 8 {
 		s.m = make(map[string]int, len(names))
@@ -89,9 +91,29 @@ func (s *nameSet) index(name string) int {
 	return -1
 }
 
+// nameFingerprint hashes a name's length and first and last bytes into 0..63. A member whose
+// name has no escapes has the fingerprint of its content (see member.fp), so a set without that
+// fingerprint cannot hold it.
+func nameFingerprint(n []byte) uint8 {
+	if len(n) == 0 {
+		return 0
+	}
+	return uint8((uint(len(n))*0x9E + uint(n[0])*0x3B + uint(n[len(n)-1])) & 63)
+}
+
+// misses reports whether member m's name cannot be in the set, by its fingerprint alone: most
+// members are ruled out so, inline, before indexMember.
+func (s *nameSet) misses(m *member) bool { return !m.esc && s.fps>>(m.fp&63)&1 == 0 }
+
+// missesAll reports whether no member of o can be in the set, by their fingerprints alone.
+func (s *nameSet) missesAll(o *object) bool { return s.fps&o.fps == 0 }
+
 // indexMember is index for member i of o.
 func (s *nameSet) indexMember(o *object, i int) int {
 	m := &o.ms[i]
+	if s.misses(m) {
+		return -1
+	}
 	if m.esc {
 		return s.index(o.decodedName(i))
 	}

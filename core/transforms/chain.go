@@ -63,6 +63,8 @@ type step struct {
 	t            Transform
 	raw          rawEditor // t, when it can edit a JSON object in place
 	meta         bool      // t neither reads nor writes key or value data
+	hdr          *insertHeader
+	router       *timestampRouter // t, for the in-place calls that spare copies of the record
 	pred         Predicate
 	predMeta     bool // pred reads no key or value data
 	negate       bool
@@ -107,7 +109,7 @@ func (c *Chain) Apply(r record.Record) (record.Record, bool, error) {
 		s := &c.steps[i]
 		if s.pred != nil {
 			if !s.predMeta {
-				r = flush(r, &pend, valueSide, keySide)
+				flush(&r, &pend)
 			}
 			if s.pred.Test(r) == s.negate {
 				continue
@@ -128,7 +130,18 @@ func (c *Chain) Apply(r record.Record) (record.Record, bool, error) {
 				continue
 			}
 		} else if !s.meta {
-			r = flush(r, &pend, valueSide, keySide)
+			flush(&r, &pend)
+		}
+		switch {
+		case s.hdr != nil:
+			s.hdr.apply(&r)
+			continue
+		case s.router != nil:
+			if err := s.router.apply(&r); err != nil {
+				release(&pend)
+				return in, false, s.wrap(err)
+			}
+			continue
 		}
 		out, keep, err := s.t.Apply(r)
 		if err != nil {
@@ -141,7 +154,8 @@ func (c *Chain) Apply(r record.Record) (record.Record, bool, error) {
 		}
 		r = out
 	}
-	return flush(r, &pend, valueSide, keySide), true, nil
+	flush(&r, &pend)
+	return r, true, nil
 }
 
 func (s *step) wrap(err error) error {
@@ -161,16 +175,18 @@ func begin(r *record.Record, sd side) *object {
 	return scanObject(raw)
 }
 
-// flush renders the pending objects of the given sides into the record.
-func flush(r record.Record, pend *[2]*object, sides ...side) record.Record {
-	for _, sd := range sides {
-		if o := pend[sd]; o != nil {
-			r = sd.set(r, nil, o.render())
-			o.release()
-			pend[sd] = nil
-		}
+// flush renders the pending objects into the record, in place.
+func flush(r *record.Record, pend *[2]*object) {
+	if o := pend[valueSide]; o != nil {
+		r.ValueSchema, r.ValueData = nil, o.render()
+		o.release()
+		pend[valueSide] = nil
 	}
-	return r
+	if o := pend[keySide]; o != nil {
+		r.KeySchema, r.KeyData = nil, o.render()
+		o.release()
+		pend[keySide] = nil
+	}
 }
 
 func release(pend *[2]*object) {
@@ -483,6 +499,8 @@ func (g *Registry) buildStep(alias string, settings map[string]string, pAliases 
 	st.t = t
 	st.raw, _ = t.(rawEditor)
 	_, st.meta = t.(metadataOnly)
+	st.hdr, _ = t.(*insertHeader)
+	st.router, _ = t.(*timestampRouter)
 	return st, nil
 }
 

@@ -45,6 +45,11 @@ func rawChains(t testing.TB) []*transforms.Chain {
 			"transforms.m.type=MaskField$Value", "transforms.m.fields=a,c,\u00e9,renamed\u0001,e"),
 		chainOf(t, "transforms=m,x", "transforms.m.type=MaskField$Value", "transforms.m.fields=a,b,c", "transforms.m.replacement=-12.5e1",
 			"transforms.x.type=ReplaceField$Value", "transforms.x.renames=a:b2\u0001,b:a2\u0001"),
+		// Later steps must find members by the names earlier steps gave them or added.
+		chainOf(t, "transforms=r,m,i,x", "transforms.r.type=ReplaceField$Value", "transforms.r.renames=a:q\u0002,b:s\u0002",
+			"transforms.m.type=MaskField$Value", "transforms.m.fields=q\u0002,e",
+			"transforms.i.type=InsertField$Value", "transforms.i.static.field=s\u0002", "transforms.i.static.value=v",
+			"transforms.x.type=ReplaceField$Value", "transforms.x.exclude=e"),
 	}
 }
 
@@ -68,7 +73,7 @@ func FuzzRawEditsMatchParsed(f *testing.F) {
 		if len(raw) == 0 {
 			return
 		}
-		for _, name := range []string{"renamed\u0001", "b2\u0001", "a2\u0001"} {
+		for _, name := range []string{"renamed\u0001", "b2\u0001", "a2\u0001", "q\u0002", "s\u0002"} {
 			if _, ok := m[name]; ok {
 				return // a rename onto an existing name has no defined order
 			}

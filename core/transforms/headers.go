@@ -35,11 +35,16 @@ type insertHeader struct {
 func (*insertHeader) metadataOnly() {}
 
 func (t *insertHeader) Apply(r record.Record) (record.Record, bool, error) {
+	t.apply(&r)
+	return r, true, nil
+}
+
+// apply adds the header to r's headers, in a new slice (r's may be shared).
+func (t *insertHeader) apply(r *record.Record) {
 	hs := make([]record.Header, len(r.Headers)+1)
 	copy(hs, r.Headers)
 	hs[len(r.Headers)] = record.Header{Key: t.key, Value: t.value}
 	r.Headers = hs
-	return r, true, nil
 }
 
 func dropHeadersDef() Definition {

@@ -182,8 +182,15 @@ func (t *insertField) updatedSchema(s *record.Schema) (*record.Schema, error) {
 func (t *insertField) editRaw(r recMeta, o *object) error {
 	var found uint64 // insertions put into existing members (an InsertField has at most 5)
 	var names uint64 // names (by the index of their first insertion) whose last member is set
-	for i := len(o.ms) - 1; i >= 0; i-- {
+	start := len(o.ms) - 1
+	if t.names.missesAll(o) {
+		start = -1 // no member has an inserted name: add them all
+	}
+	for i := start; i >= 0; i-- {
 		if o.deleted(i) {
+			continue
+		}
+		if t.names.misses(&o.ms[i]) {
 			continue
 		}
 		k := t.names.indexMember(o, i)

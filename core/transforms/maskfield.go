@@ -285,6 +285,9 @@ func (t *maskField) editRaw(m recMeta, o *object) error {
 		if o.deleted(i) {
 			continue
 		}
+		if t.fields.misses(&o.ms[i]) {
+			continue
+		}
 		k := t.fields.indexMember(o, i)
 		if k < 0 {
 			continue

@@ -24,7 +24,7 @@ type object struct {
 	src   []byte
 	ms    []member
 	edits []edit // edited and added members' names and values
-	extra int    // bytes the edits add, for sizing the output
+	fps   uint64 // bit fp set for each member's fingerprint; all set when a name has escapes
 }
 
 // member is one top-level member, located in src by offsets. A member that is still as it was
@@ -36,6 +36,7 @@ type member struct {
 	vOff, vEnd   int32 // the value
 	edit         int32 // index in edits, or -1
 	esc, deleted bool  // the name has escapes; the member is dropped
+	fp           uint8 // nameFingerprint of the name's content (kept up to date by rename)
 }
 
 // edit is the new name and value of an edited or added member.
@@ -63,12 +64,13 @@ func scanObject(raw record.RawJSON) *object {
 		return nil
 	}
 	o := objectPool.Get().(*object)
-	o.src, o.extra = raw, 0
+	o.src = raw
 	ms := o.ms[:0] // appended to locally: no write barrier per member
+	fps := uint64(0)
 	n := len(raw)
 	i := skipWS(raw, 1)
 	if i < n && raw[i] == '}' {
-		o.ms = ms
+		o.ms, o.fps = ms, 0
 		return o
 	}
 	for i < n && raw[i] == '"' {
@@ -87,13 +89,23 @@ func scanObject(raw record.RawJSON) *object {
 		if !ok {
 			break
 		}
-		ms = append(ms, member{off: int32(off), end: int32(end), nOff: int32(off + 1), nEnd: int32(nEnd), vOff: int32(j), vEnd: int32(end), edit: -1, esc: esc})
+		if len(ms) == cap(ms) {
+			ms = append(ms, member{})[:len(ms)]
+		}
+		ms = ms[:len(ms)+1]
+		m := &ms[len(ms)-1]
+		m.off, m.end, m.nOff, m.nEnd, m.vOff, m.vEnd, m.edit = int32(off), int32(end), int32(off+1), int32(nEnd), int32(j), int32(end), -1
+		m.esc, m.deleted, m.fp = esc, false, nameFingerprint(raw[off+1:nEnd])
+		fps |= 1 << (m.fp & 63)
+		if esc {
+			fps = ^uint64(0)
+		}
 		i = skipWS(raw, end)
 		if i >= n {
 			break
 		}
 		if raw[i] == '}' {
-			o.ms = ms
+			o.ms, o.fps = ms, fps
 			return o // text after the object is ignored, as jsonconv.Parse (and Jackson) ignore it
 		}
 		if raw[i] != ',' {
@@ -106,11 +118,11 @@ func scanObject(raw record.RawJSON) *object {
 	return nil
 }
 
+// release returns o to the pool. Its edits are not cleared (editOf and add overwrite each one
+// they reuse): what they still refer to is config or record memory that the pool, emptied by
+// every second garbage collection, keeps alive no longer than that.
 func (o *object) release() {
-	if len(o.edits) > 0 {
-		clear(o.edits) // drop references to values
-		o.edits = o.edits[:0]
-	}
+	o.edits = o.edits[:0]
 	o.ms, o.src = o.ms[:0], nil
 	objectPool.Put(o)
 }
@@ -208,54 +220,51 @@ func eqBytes(w, pat uint64) uint64 {
 	return ^(((x & 0x7F7F7F7F7F7F7F7F) + 0x7F7F7F7F7F7F7F7F) | x) & highs
 }
 
-// movemask gathers the high bits of the 8 bytes of m into a byte (bit k from byte k).
-func movemask(m uint64) uint {
-	return uint(((m >> 7) * 0x0102040810204080) >> 56)
-}
-
 // containerEnd returns the offset past the array or object that starts at b[i], eight bytes at
-// a time: quotes are found with SWAR, string interiors masked by a prefix XOR of the quote bits,
-// and brackets counted outside them. Words with backslashes take the byte-at-a-time path.
+// a time: quotes and brackets are found with SWAR as the high bits of their bytes, string
+// interiors masked by a prefix XOR of the quote bits, and brackets counted outside them. Words
+// with backslashes take the byte-at-a-time path.
 func containerEnd(b []byte, i int) (int, bool) {
 	depth := 0
-	inStr := uint(0) // 0xFF while inside a string at a word boundary
-	esc := false     // the next byte is escaped
+	inStr := uint64(0) // highs while inside a string at a word boundary
+	esc := false       // the next byte is escaped
 	for i < len(b) {
 		if i+8 <= len(b) && !esc {
 			w := binary.LittleEndian.Uint64(b[i:])
 			if zeroBytes(w^bslash) == 0 {
 				l := w | lower
-				if zeroBytes(l^opens)|zeroBytes(l^closes) == 0 { // no brackets: only the string state changes
-					if bits.OnesCount64(eqBytes(w, quotes))&1 != 0 {
-						inStr ^= 0xFF
+				o, c, q := eqBytes(l, opens), eqBytes(l, closes), eqBytes(w, quotes)
+				if o|c == 0 { // no brackets: only the string state changes
+					if bits.OnesCount64(q)&1 != 0 {
+						inStr ^= highs
 					}
 					i += 8
 					continue
 				}
-				q, o, c := movemask(eqBytes(w, quotes)), movemask(eqBytes(l, opens)), movemask(eqBytes(l, closes))
-				// p has bit k set when byte k is inside a string (or is its opening quote).
+				// p has byte k's high bit set when byte k is inside a string (or is its
+				// opening quote).
 				p := q
-				p ^= p << 1
-				p ^= p << 2
-				p ^= p << 4
-				p = (p ^ inStr) & 0xFF
+				p ^= p << 8
+				p ^= p << 16
+				p ^= p << 32
+				p ^= inStr
 				o &^= p
 				c &^= p
 				inStr = 0
-				if p&0x80 != 0 {
-					inStr = 0xFF
+				if p>>63 != 0 {
+					inStr = highs
 				}
-				if c == 0 || depth-bits.OnesCount(c) > 0 {
-					depth += bits.OnesCount(o) - bits.OnesCount(c)
+				if nc := bits.OnesCount64(c); nc == 0 || depth-nc > 0 {
+					depth += bits.OnesCount64(o) - nc
 					i += 8
 					continue
 				}
 				for m := o | c; m != 0; m &= m - 1 {
-					k := bits.TrailingZeros(m)
-					if o&(1<<k) != 0 {
+					k := bits.TrailingZeros64(m)
+					if o>>k&1 != 0 {
 						depth++
 					} else if depth--; depth == 0 {
-						return i + k + 1, true
+						return i + k/8 + 1, true
 					}
 				}
 				i += 8
@@ -276,7 +285,7 @@ func containerEnd(b []byte, i int) (int, bool) {
 					inStr = 0
 				}
 			case ch == '"':
-				inStr = 0xFF
+				inStr = highs
 			case ch == '{' || ch == '[':
 				depth++
 			case ch == '}' || ch == ']':
@@ -338,30 +347,31 @@ func (o *object) decodedName(i int) string {
 // setRaw replaces member i's value with raw JSON.
 func (o *object) setRaw(i int, raw []byte) {
 	e := o.editOf(i)
-	o.extra += len(raw) + len(o.name(i)) + 4
 	e.val, e.kind = raw, valRaw
 }
 
 // setString replaces member i's value with a string.
 func (o *object) setString(i int, s string) {
 	e := o.editOf(i)
-	o.extra += len(s) + len(o.name(i)) + 8
 	e.str, e.kind, e.val = s, valString, nil
 }
 
 // setInt replaces member i's value with an integer.
 func (o *object) setInt(i int, n int64) {
 	e := o.editOf(i)
-	o.extra += 20 + len(o.name(i)) + 4
 	e.num, e.kind, e.val = n, valInt, nil
 }
 
 // rename gives member i a new name, given as JSON string content (escaped, without quotes).
 func (o *object) rename(i int, quotedContent []byte) {
 	e := o.editOf(i)
-	o.extra += len(quotedContent) + len(o.val(i)) + 4
 	e.name = quotedContent
 	o.ms[i].esc = bytes.IndexByte(quotedContent, '\\') >= 0
+	o.ms[i].fp = nameFingerprint(quotedContent)
+	o.fps |= 1 << (o.ms[i].fp & 63)
+	if o.ms[i].esc {
+		o.fps = ^uint64(0)
+	}
 }
 
 // drop removes member i.
@@ -370,9 +380,13 @@ func (o *object) drop(i int) { o.ms[i].deleted = true }
 // add appends a member named by JSON string content (escaped, without quotes), with a null
 // value, and returns its index; set its value with setRaw, setString or setInt.
 func (o *object) add(quotedContent []byte) int {
-	o.ms = append(o.ms, member{off: -1, vOff: -1, edit: int32(len(o.edits)), esc: bytes.IndexByte(quotedContent, '\\') >= 0})
+	o.ms = append(o.ms, member{off: -1, vOff: -1, edit: int32(len(o.edits)), esc: bytes.IndexByte(quotedContent, '\\') >= 0,
+		fp: nameFingerprint(quotedContent)})
+	o.fps |= 1 << (o.ms[len(o.ms)-1].fp & 63)
+	if o.ms[len(o.ms)-1].esc {
+		o.fps = ^uint64(0)
+	}
 	o.edits = append(o.edits, edit{name: quotedContent, val: nullJSON})
-	o.extra += len(quotedContent) + 8
 	return len(o.ms) - 1
 }
 
@@ -380,10 +394,10 @@ var nullJSON = []byte("null")
 
 // render writes the edited object as new RawJSON.
 func (o *object) render() record.RawJSON {
-	buf := make([]byte, 0, len(o.src)+o.extra+2)
+	ms := o.ms
+	buf := make([]byte, 0, o.size())
 	buf = append(buf, '{')
 	first := true
-	ms := o.ms
 	for i := 0; i < len(ms); {
 		m := &ms[i]
 		if m.deleted {
@@ -418,6 +432,44 @@ func (o *object) render() record.RawJSON {
 		i++
 	}
 	return record.RawJSON(append(buf, '}'))
+}
+
+// size returns an upper bound of the rendered object's length, exact unless a set string needs
+// escapes, so that render allocates once and no more than it needs.
+func (o *object) size() int {
+	n := 2
+	for i := range o.ms {
+		m := &o.ms[i]
+		if m.deleted {
+			continue
+		}
+		n++ // the comma (one too many for the first member)
+		if m.edit < 0 {
+			n += int(m.end - m.off)
+			continue
+		}
+		n += len(o.name(i)) + 3
+		switch e := &o.edits[m.edit]; e.kind {
+		case valString:
+			n += quotedLen(e.str)
+		case valInt:
+			n += 20
+		default:
+			n += len(o.val(i))
+		}
+	}
+	return n
+}
+
+// quotedLen bounds the length of s written as a JSON string: exact when no byte needs an
+// escape (or stands for U+FFFD), else six bytes a byte.
+func quotedLen(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			return 6*len(s) + 2
+		}
+	}
+	return len(s) + 2
 }
 
 // jsonName returns the JSON string content (escaped, without quotes) of name.

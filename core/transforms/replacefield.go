@@ -154,11 +154,13 @@ func (t *replaceField) editRaw(_ recMeta, o *object) error {
 		if o.deleted(i) {
 			continue
 		}
-		if filter && (t.exclude.indexMember(o, i) >= 0 || t.include.len() > 0 && t.include.indexMember(o, i) < 0) {
+		m := &o.ms[i]
+		if filter && (!t.exclude.misses(m) && t.exclude.indexMember(o, i) >= 0 ||
+			t.include.len() > 0 && (t.include.misses(m) || t.include.indexMember(o, i) < 0)) {
 			o.drop(i)
 			continue
 		}
-		if t.renameFrom.len() > 0 {
+		if t.renameFrom.len() > 0 && !t.renameFrom.misses(m) {
 			if k := t.renameFrom.indexMember(o, i); k >= 0 {
 				o.rename(i, t.renameTo[k])
 			}

@@ -48,13 +48,21 @@ type routed struct {
 func (*timestampRouter) metadataOnly() {}
 
 func (t *timestampRouter) Apply(r record.Record) (record.Record, bool, error) {
+	if err := t.apply(&r); err != nil {
+		return r, false, err
+	}
+	return r, true, nil
+}
+
+// apply routes r in place.
+func (t *timestampRouter) apply(r *record.Record) error {
 	if r.TimestampType == record.NoTimestampType {
-		return r, false, fail(&r, "TimestampRouter", "timestamp missing on record")
+		return fail(r, "TimestampRouter", "timestamp missing on record")
 	}
 	period := floorDiv(r.Timestamp, t.ts.unit)
 	if c := t.last.Load(); c != nil && c.period == period && c.topic == r.Topic {
 		r.Topic = c.out
-		return r, true, nil
+		return nil
 	}
 	// Connect replaces ${topic} first, then ${timestamp} in the result.
 	var stamp [64]byte
@@ -62,7 +70,7 @@ func (t *timestampRouter) Apply(r record.Record) (record.Record, bool, error) {
 	out = strings.ReplaceAll(out, "${timestamp}", string(t.ts.Append(stamp[:0], r.Timestamp)))
 	t.last.Store(&routed{topic: r.Topic, period: period, out: out})
 	r.Topic = out
-	return r, true, nil
+	return nil
 }
 
 // RegexRouter: when the whole topic matches regex, the topic becomes the first match replaced
