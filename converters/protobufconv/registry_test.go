@@ -1,0 +1,18 @@
+package protobufconv_test
+
+import (
+	"github.com/lambda-connect/lambda-connect/converters/protobufconv"
+	"github.com/lambda-connect/lambda-connect/converters/registryconv/registrytest"
+	"github.com/lambda-connect/lambda-connect/converters/schemaregistry"
+)
+
+// memRegistry is an in-memory schema registry that counts the calls made of it.
+type memRegistry = registrytest.Mem
+
+func newMemRegistry() *memRegistry { return registrytest.NewMem(schemaregistry.Protobuf) }
+
+// The registry client implements the converter's Registry.
+var (
+	_ protobufconv.Registry      = (*schemaregistry.Client)(nil)
+	_ protobufconv.VersionGetter = (*schemaregistry.Client)(nil)
+)
