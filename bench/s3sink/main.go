@@ -4,6 +4,9 @@
 //
 //	go run ./bench/s3sink [-runs 10] [-gzip=true]
 //
+// Two more rows write the same schema'd records (JsonConverter envelopes, schemas.enable=true)
+// as JSON lines and as Parquet (snappy), uncompressed by s3.compression.type.
+//
 // Both pipelines put their objects to the same S3 server (gofakes3, in a child process so that
 // its memory is not counted as the handler's) and the handler commits to an in-memory offsets
 // store. Each run gets its own copy of the event, made before the clock starts (decoding
@@ -67,13 +70,16 @@ const (
 
 // makeEvent builds a Lambda Kafka event of about 6 MB (the payload limit) of ~1 KB JSON values,
 // over 4 partitions.
-func makeEvent() ([]byte, int, int) {
+func makeEvent() ([]byte, int, int) { return makeEventWith(jsonValue) }
+
+// makeEventWith is makeEvent with values made by value.
+func makeEventWith(value func(*rand.Rand, int) []byte) ([]byte, int, int) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	var recs []record.Record
 	payload := 0
 	valueBytes := 0
 	for i := 0; ; i++ {
-		v := jsonValue(rng, i)
+		v := value(rng, i)
 		recs = append(recs, record.Record{Topic: topic, Partition: int32(i % 4), Offset: int64(i / 4),
 			Timestamp: 1_700_000_000_000 + int64(i), TimestampType: record.CreateTime,
 			Key: fmt.Appendf(nil, "customer-%d", i%97), Value: v})
@@ -100,6 +106,18 @@ func jsonValue(rng *rand.Rand, i int) []byte {
 	}
 	fmt.Fprintf(&b, `],"note":"%s"}`, strings.Repeat("x", max(0, valueSize-b.Len()-11)))
 	return []byte(b.String())
+}
+
+// valueSchema is the Connect schema of jsonValue's values, in JsonConverter's form.
+const valueSchema = `{"type":"struct","name":"Order","optional":false,"fields":[` +
+	`{"field":"id","type":"int64"},{"field":"customer","type":"string"},{"field":"amount","type":"double"},` +
+	`{"field":"currency","type":"string"},{"field":"items","type":"array","items":{"type":"struct","name":"Item","fields":[` +
+	`{"field":"sku","type":"string"},{"field":"qty","type":"int32"},{"field":"price","type":"double"}]}},` +
+	`{"field":"note","type":"string"}]}`
+
+// schemaValue is jsonValue in JsonConverter's schemas.enable=true envelope.
+func schemaValue(rng *rand.Rand, i int) []byte {
+	return fmt.Appendf(nil, `{"schema":%s,"payload":%s}`, valueSchema, jsonValue(rng, i))
 }
 
 type result struct {
@@ -172,6 +190,41 @@ func run(runs int, gz bool) error {
 		}
 		return referenceHandler(ctx, client, bucket, buf, gz)
 	}))
+
+	// The same schema'd records (JsonConverter with schemas.enable=true: each value carries its
+	// schema) written as JSON lines and as Parquet, in the same run.
+	schemaEvent, snrec, _ := makeEventWith(schemaValue)
+	for _, f := range []struct{ name, bucket, format string }{
+		{"handler, schema'd JSON in: JSON lines out", "bench-jsonl", "JsonFormat"},
+		{"handler, schema'd JSON in: Parquet (snappy) out", "bench-parquet", "ParquetFormat"},
+	} {
+		props := map[string]string{"format.class": f.format, "value.converter.schemas.enable": "true"}
+		fh, fstore, err := newHandlerProps(ctx, srv, f.bucket, props)
+		if err != nil {
+			return err
+		}
+		reset := func() error {
+			for p := range int32(4) {
+				if err := fstore.Reset(ctx, offsets.Key{Connector: "bench", Topic: topic, Partition: p}, -1, true); err != nil {
+					return err
+				}
+			}
+			return emptyBucket(ctx, client, f.bucket)
+		}
+		results = append(results, measureWith(f.name, runs, schemaEvent, snrec, reset, func(buf []byte) (int64, error) {
+			res, err := fh.Handle(ctx, buf)
+			var b int64
+			written := 0
+			for _, p := range res.Partitions {
+				b += p.Bytes
+				written += p.Written
+			}
+			if err == nil && written != snrec {
+				err = fmt.Errorf("%s: %d records written of %d", f.name, written, snrec)
+			}
+			return b, err
+		}))
+	}
 
 	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "case\trecords/s\tMB/s (event)\tpeak heap MB\tpeak/batch\tallocs/record\toutput MB\t")
@@ -373,13 +426,22 @@ func (b bucketMaker) CreateBucket(ctx context.Context, name string) error {
 
 // newHandler builds the S3 sink's handler over the bucket "bench" with an in-memory offsets store.
 func newHandler(ctx context.Context, srv bucketMaker, gz bool) (*sink.Handler, *offsets.FileStore, error) {
-	if err := srv.CreateBucket(ctx, "bench"); err != nil {
-		return nil, nil, err
-	}
-	props := map[string]string{"connector.name": "bench", "s3.bucket.name": "bench", "s3.region": "us-east-1",
-		"flush.size": "100000", "value.converter.schemas.enable": "false"}
+	props := map[string]string{}
 	if gz {
 		props["s3.compression.type"] = "gzip"
+	}
+	return newHandlerProps(ctx, srv, "bench", props)
+}
+
+// newHandlerProps builds the S3 sink's handler over bucket with extra settings.
+func newHandlerProps(ctx context.Context, srv bucketMaker, bucket string, extra map[string]string) (*sink.Handler, *offsets.FileStore, error) {
+	if err := srv.CreateBucket(ctx, bucket); err != nil {
+		return nil, nil, err
+	}
+	props := map[string]string{"connector.name": "bench", "s3.bucket.name": bucket, "s3.region": "us-east-1",
+		"flush.size": "100000", "value.converter.schemas.enable": "false"}
+	for k, v := range extra {
+		props[k] = v
 	}
 	c, err := s3sink.Spec().Parse(props)
 	if err != nil {

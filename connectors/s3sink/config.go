@@ -10,6 +10,7 @@ import (
 
 	"github.com/lambda-connect/lambda-connect/core/config"
 	"github.com/lambda-connect/lambda-connect/core/errclass"
+	"github.com/lambda-connect/lambda-connect/core/projection"
 )
 
 // Config is the S3 sink's configuration. ConfigFrom fills it from parsed settings; a Config built
@@ -33,6 +34,11 @@ type Config struct {
 	FlushSize          int    // flush.size
 	Compression        string // s3.compression.type: none or gzip
 	CompressionLevel   int    // s3.compression.level: -1 (default) to 9
+	ParquetCodec       string // parquet.codec: none, snappy (default), gzip, zstd
+	AvroCodec          string // avro.codec: null (default), deflate, snappy, zstandard
+
+	// SchemaCompatibility is schema.compatibility: NONE (default), BACKWARD, FORWARD or FULL.
+	SchemaCompatibility string
 
 	Partitioner        string   // partitioner.class
 	PartitionFields    []string // partition.field.name
@@ -57,31 +63,34 @@ type Config struct {
 // errclass.BadConfig error wrapping config.Problems, which names the settings concerned.
 func ConfigFrom(c *config.Config) (Config, error) {
 	cfg := Config{
-		Bucket:             c.String(KeyBucket),
-		Region:             c.String(KeyRegion),
-		Endpoint:           c.String(KeyStoreURL),
-		PathStyle:          c.Bool(KeyPathStyle),
-		TopicsDir:          c.String(KeyTopicsDir),
-		DirectoryDelim:     c.String(KeyDirectoryDelim),
-		FileDelim:          c.String(KeyFileDelim),
-		OffsetPadWidth:     c.Int(KeyOffsetPadWidth),
-		Format:             c.String(KeyFormatClass),
-		JSONDecimalFormat:  c.String(KeyJSONDecimalFormat),
-		ByteArrayExtension: c.String(KeyByteArrayExtension),
-		FlushSize:          c.Int(KeyFlushSize),
-		Compression:        c.String(KeyCompressionType),
-		CompressionLevel:   c.Int(KeyCompressionLevel),
-		Partitioner:        c.String(KeyPartitionerClass),
-		PartitionFields:    c.List(KeyPartitionFieldName),
-		PathFormat:         c.String(KeyPathFormat),
-		PartitionDuration:  c.Long(KeyPartitionDurationMs),
-		Locale:             c.String(KeyLocale),
-		Timezone:           c.String(KeyTimezone),
-		TimestampExtractor: c.String(KeyTimestampExtractor),
-		TimestampField:     c.String(KeyTimestampField),
-		NullValues:         c.String(KeyBehaviorOnNullValues),
-		TombstonePartition: c.String(KeyTombstonePartition),
-		ConditionalWrites:  c.Bool(KeyConditionalWrites),
+		Bucket:              c.String(KeyBucket),
+		Region:              c.String(KeyRegion),
+		Endpoint:            c.String(KeyStoreURL),
+		PathStyle:           c.Bool(KeyPathStyle),
+		TopicsDir:           c.String(KeyTopicsDir),
+		DirectoryDelim:      c.String(KeyDirectoryDelim),
+		FileDelim:           c.String(KeyFileDelim),
+		OffsetPadWidth:      c.Int(KeyOffsetPadWidth),
+		Format:              c.String(KeyFormatClass),
+		JSONDecimalFormat:   c.String(KeyJSONDecimalFormat),
+		ByteArrayExtension:  c.String(KeyByteArrayExtension),
+		FlushSize:           c.Int(KeyFlushSize),
+		Compression:         c.String(KeyCompressionType),
+		CompressionLevel:    c.Int(KeyCompressionLevel),
+		ParquetCodec:        c.String(KeyParquetCodec),
+		AvroCodec:           c.String(KeyAvroCodec),
+		SchemaCompatibility: c.String(KeySchemaCompatibility),
+		Partitioner:         c.String(KeyPartitionerClass),
+		PartitionFields:     c.List(KeyPartitionFieldName),
+		PathFormat:          c.String(KeyPathFormat),
+		PartitionDuration:   c.Long(KeyPartitionDurationMs),
+		Locale:              c.String(KeyLocale),
+		Timezone:            c.String(KeyTimezone),
+		TimestampExtractor:  c.String(KeyTimestampExtractor),
+		TimestampField:      c.String(KeyTimestampField),
+		NullValues:          c.String(KeyBehaviorOnNullValues),
+		TombstonePartition:  c.String(KeyTombstonePartition),
+		ConditionalWrites:   c.Bool(KeyConditionalWrites),
 	}
 	var probs config.Problems
 	sep, err := Unescape(c.String(KeyByteArraySeparator))
@@ -115,6 +124,7 @@ type resolved struct {
 	Config
 	pathFormat pathFormat
 	loc        *time.Location
+	mode       projection.Mode
 }
 
 // resolve validates c and prepares what the sink needs.
@@ -144,7 +154,24 @@ func (c Config) resolve() (*resolved, error) {
 	if f, ok := formatAliases[c.Format]; ok {
 		r.Format = f
 	} else {
-		add(KeyFormatClass, "%q is not a supported format (JsonFormat, ByteArrayFormat)", c.Format)
+		add(KeyFormatClass, "%q is not a supported format (%s)", c.Format, strings.Join(shortClasses(formatClasses()), ", "))
+	}
+	if _, err := parquetCodec(c.ParquetCodec); err != nil {
+		add(KeyParquetCodec, "%v", err)
+	}
+	if r.AvroCodec == "" {
+		r.AvroCodec = AvroCodecNull
+	}
+	if !validAvroCodec(r.AvroCodec) {
+		add(KeyAvroCodec, "%q is not one of %s", c.AvroCodec, strings.Join(avroCodecs, ", "))
+	}
+	if m, err := projection.ParseMode(c.SchemaCompatibility); err != nil {
+		add(KeySchemaCompatibility, "%v", err)
+	} else {
+		r.mode = m
+	}
+	if (r.Format == ParquetFormatClass || r.Format == AvroFormatClass) && c.Compression == CompressionGzip {
+		add(KeyCompressionType, "gzip applies to JsonFormat and ByteArrayFormat; %s compresses inside the file (set %s)", shortClass(r.Format), map[bool]string{true: KeyParquetCodec, false: KeyAvroCodec}[r.Format == ParquetFormatClass])
 	}
 	switch c.JSONDecimalFormat {
 	case "BASE64", "NUMERIC":
@@ -172,6 +199,9 @@ func (c Config) resolve() (*resolved, error) {
 		r.NullValues = NullFail
 	default:
 		add(KeyBehaviorOnNullValues, "%q is not one of fail, ignore, write", c.NullValues)
+	}
+	if r.NullValues == NullWrite && (r.Format == ParquetFormatClass || r.Format == AvroFormatClass) {
+		add(KeyBehaviorOnNullValues, "write is not supported with %s, whose files hold records of one schema: use fail or ignore", shortClass(r.Format))
 	}
 	if r.NullValues == NullWrite && c.TombstonePartition == "" {
 		add(KeyTombstonePartition, "must not be empty with %s=write", KeyBehaviorOnNullValues)
@@ -386,4 +416,12 @@ func Unescape(s string) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+func shortClasses(cs []string) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = shortClass(c)
+	}
+	return out
 }

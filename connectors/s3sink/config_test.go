@@ -64,7 +64,7 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	want := Config{Bucket: "b", PathStyle: true, TopicsDir: "topics", DirectoryDelim: "/", FileDelim: "+", OffsetPadWidth: 10,
 		Format: JSONFormatClass, JSONDecimalFormat: "BASE64", ByteArrayExtension: ".bin", ByteArraySeparator: []byte("\n"),
-		FlushSize: 10000, Compression: "none", CompressionLevel: -1, Partitioner: DefaultPartitionerClass, PartitionDuration: -1, TimestampExtractor: ExtractorWallclock, TimestampField: "timestamp", NullValues: NullFail,
+		FlushSize: 10000, Compression: "none", CompressionLevel: -1, ParquetCodec: "snappy", AvroCodec: "null", SchemaCompatibility: "NONE", Partitioner: DefaultPartitionerClass, PartitionDuration: -1, TimestampExtractor: ExtractorWallclock, TimestampField: "timestamp", NullValues: NullFail,
 		TombstonePartition: "tombstone", ConditionalWrites: true}
 	if !configEqual(cfg, want) {
 		t.Errorf("defaults:\n%+v\nwant\n%+v", cfg, want)
@@ -145,7 +145,7 @@ func TestConfigAccepts(t *testing.T) {
 // Single-key checks happen in Spec().Parse, naming the key.
 func TestSpecRejects(t *testing.T) {
 	for k, v := range map[string]string{
-		KeyFlushSize: "0", KeyCompressionType: "zstd", KeyCompressionLevel: "10", KeyFormatClass: "AvroFormat",
+		KeyFlushSize: "0", KeyCompressionType: "zstd", KeyCompressionLevel: "10", KeyFormatClass: "OrcFormat",
 		KeyPartitionerClass: "MyPartitioner", KeyBehaviorOnNullValues: "skip", KeyStoreURL: "localhost:9000", KeyDirectoryDelim: "",
 		KeyTimestampExtractor: "Kafka", KeyJSONDecimalFormat: "TEXT",
 	} {

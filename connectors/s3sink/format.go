@@ -153,6 +153,10 @@ func (bw *bytesWriter) Close() error { return bw.w.Flush() }
 // newFormat returns the configured format.
 func newFormat(c *resolved) (Format, error) {
 	switch c.Format {
+	case ParquetFormatClass:
+		return NewParquetFormat(c.ParquetCodec)
+	case AvroFormatClass:
+		return NewAvroFormat(c.AvroCodec)
 	case ByteArrayFormatClass:
 		return &ByteArrayFormat{Ext: c.ByteArrayExtension, Separator: c.ByteArraySeparator}, nil
 	case JSONFormatClass:

@@ -4,8 +4,12 @@
 // It takes Confluent's settings (Spec) and writes the objects Confluent's connector writes:
 // named <topics.dir>/<topic>/<encoded partition>/<topic>+<kafka partition>+<start offset>.<ext>,
 // with the encoded partition from the configured partitioner (Default, Field, TimeBased, Hourly,
-// Daily), in JsonFormat or ByteArrayFormat, optionally gzip-compressed. Each invocation writes, per
-// Kafka partition and encoded partition, its records in objects of at most flush.size records.
+// Daily), in JsonFormat or ByteArrayFormat (optionally gzip-compressed), AvroFormat (Avro object
+// container files) or ParquetFormat, the last two with the schema derived from the records' Connect
+// value schemas. Each invocation writes, per Kafka partition and encoded partition, its records in
+// objects of at most flush.size records; with AvroFormat and ParquetFormat a change of value
+// schema also starts a new object, unless schema.compatibility lets the records be projected to
+// one schema (core/projection).
 //
 // Objects are created with If-None-Match: * (s3.conditional.writes.enabled), so a write never
 // replaces an object another writer created; the runtime's pending list and Discard remove the
@@ -22,6 +26,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,6 +40,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/lambda-connect/lambda-connect/core/errclass"
+	"github.com/lambda-connect/lambda-connect/core/projection"
 	"github.com/lambda-connect/lambda-connect/core/record"
 	"github.com/lambda-connect/lambda-connect/core/sink"
 )
@@ -67,6 +73,9 @@ type Sink struct {
 	contentType string
 	now         func() time.Time
 	gzips       sync.Pool // *gzip.Writer at the configured level, reused across objects
+	schemaful   bool      // the format writes the records' schema: objects roll on schema changes
+	// checkSchema, for formats that need schemas, rejects the value schemas they cannot write.
+	checkSchema func(*record.Schema) error
 }
 
 var _ sink.Sink = (*Sink)(nil)
@@ -86,6 +95,12 @@ func New(cfg Config, client API) (*Sink, error) {
 	}
 	s := &Sink{cfg: r, client: client, partitioner: newPartitioner(r), format: f,
 		ext: f.Extension(), contentType: f.ContentType(), now: cfg.Now}
+	if sf, ok := f.(interface{ WritesSchema() bool }); ok {
+		s.schemaful = sf.WritesSchema()
+	}
+	if cf, ok := f.(interface{ CheckSchema(*record.Schema) error }); ok {
+		s.checkSchema = cf.CheckSchema
+	}
 	if r.Compression == CompressionGzip {
 		s.ext += ".gz"
 		s.contentType = "application/gzip"
@@ -98,8 +113,9 @@ func New(cfg Config, client API) (*Sink, error) {
 
 // object is one planned S3 object.
 type object struct {
-	key  string
-	recs []record.Record
+	key    string
+	recs   []record.Record
+	schema *record.Schema // the value schema the records are written with
 }
 
 func (o *object) ID() string   { return o.key }
@@ -108,7 +124,9 @@ func (o *object) Records() int { return len(o.recs) }
 // Plan groups the records of one partition (in offset order) into objects, as Confluent's
 // connector does: by topic (a router transform may have renamed it) and encoded partition, in runs of at most flush.size records, each object named
 // after its first record's offset. Records with a null value fail the plan, are left out or are
-// written under tombstone.encoded.partition, per behavior.on.null.values. Plan does no I/O; the
+// written under tombstone.encoded.partition, per behavior.on.null.values. With AvroFormat and
+// ParquetFormat, records whose value has no schema (or, for Parquet, is not a struct) are left out
+// and returned as sink.RecordErrors (dead-lettered under errors.tolerance=all). Plan does no I/O; the
 // object keys depend only on the records (and, with the Wallclock extractor, on the time).
 func (s *Sink) Plan(tp record.TopicPartition, recs []record.Record) ([]sink.Write, error) {
 	now := s.now()
@@ -125,6 +143,7 @@ func (s *Sink) Plan(tp record.TopicPartition, recs []record.Record) ([]sink.Writ
 		part = fixedPartition("partition=" + strconv.FormatInt(int64(tp.Partition), 10))
 	}
 	keep, same := 0, true
+	var rejects sink.RecordErrors // records the format cannot hold (no schema): left out
 	for i, r := range recs {
 		if r.Partition != tp.Partition {
 			return nil, fmt.Errorf("s3-sink: record %s handed to the plan of partition %s", r.Coordinates(), tp)
@@ -133,6 +152,12 @@ func (s *Sink) Plan(tp record.TopicPartition, recs []record.Record) ([]sink.Writ
 		var err error
 		if encoded[i], skip, err = s.encodedPartition(part, r, now); err != nil {
 			return nil, err
+		}
+		if !skip && s.checkSchema != nil && r.ValueData != nil {
+			if err := s.checkSchema(r.ValueSchema); err != nil {
+				rejects = append(rejects, sink.RecordError{Record: r, Err: err})
+				encoded[i], skip = skipped, true
+			}
 		}
 		if skip {
 			same = false
@@ -165,16 +190,93 @@ func (s *Sink) Plan(tp record.TopicPartition, recs []record.Record) ([]sink.Writ
 	}
 	var writes []sink.Write
 	for _, g := range groups {
-		for start := 0; start < len(g.recs); start += s.cfg.FlushSize {
-			chunk := g.recs[start:min(start+s.cfg.FlushSize, len(g.recs))]
-			key := s.objectKey(record.TopicPartition{Topic: g.topic, Partition: tp.Partition}, g.encoded, chunk[0].Offset)
+		for _, chunk := range s.split(g.recs) {
+			key := s.objectKey(record.TopicPartition{Topic: g.topic, Partition: tp.Partition}, g.encoded, chunk.recs[0].Offset)
 			if len(key) > MaxKeyLength {
-				return nil, errclass.Record(chunk[0].Coordinates(), "object key %q is %d bytes, longer than S3's %d", key[:64]+"...", len(key), MaxKeyLength)
+				return nil, errclass.Record(chunk.recs[0].Coordinates(), "object key %q is %d bytes, longer than S3's %d", key[:64]+"...", len(key), MaxKeyLength)
 			}
-			writes = append(writes, &object{key: key, recs: chunk})
+			chunk.key = key
+			writes = append(writes, chunk)
 		}
 	}
+	if len(rejects) > 0 {
+		return writes, rejects
+	}
 	return writes, nil
+}
+
+// split cuts the records of one group (topic and encoded partition) into objects, as
+// Confluent's TopicPartitionWriter rolls files: after flush.size records, and where the value
+// schema changes in a way schema.compatibility does not let records share an object. Each object
+// gets the schema its records are written with (projected to it when they differ). Records with
+// a null value take no part in the schema decision. The cut depends on the records only. Formats
+// that do not write schemas (JsonFormat, ByteArrayFormat) hold records of any schema: their
+// objects are cut by flush.size only.
+func (s *Sink) split(recs []record.Record) []*object {
+	if !s.schemaful {
+		out := make([]*object, 0, (len(recs)+s.cfg.FlushSize-1)/s.cfg.FlushSize)
+		for start := 0; start < len(recs); start += s.cfg.FlushSize {
+			out = append(out, &object{recs: recs[start:min(start+s.cfg.FlushSize, len(recs))]})
+		}
+		return out
+	}
+	var out []*object
+	cur := &object{}
+	var distinct []*record.Schema // the value schemas of cur's records
+	flush := func(end int, start *int) {
+		cur.recs = recs[*start:end:end]
+		out = append(out, cur)
+		cur, distinct, *start = &object{}, nil, end
+	}
+	start := 0
+	for i, r := range recs {
+		if i-start == s.cfg.FlushSize {
+			flush(i, &start)
+		}
+		if r.ValueData == nil {
+			continue
+		}
+		vs := r.ValueSchema
+		if distinct == nil {
+			cur.schema, distinct = vs, []*record.Schema{vs}
+			continue
+		}
+		if vs == cur.schema {
+			continue
+		}
+		target, ok := s.join(cur.schema, vs, distinct)
+		if !ok {
+			flush(i, &start)
+			cur.schema, distinct = vs, []*record.Schema{vs}
+			continue
+		}
+		cur.schema = target
+		if !slices.ContainsFunc(distinct, func(d *record.Schema) bool { return projection.Equal(d, vs) }) {
+			distinct = append(distinct, vs)
+		}
+	}
+	if start < len(recs) {
+		flush(len(recs), &start)
+	}
+	return out
+}
+
+// join returns the schema an object whose records have the schemas seen (its schema so far:
+// target) is written with once a record of schema next joins it, or false if it cannot join.
+func (s *Sink) join(target, next *record.Schema, seen []*record.Schema) (*record.Schema, bool) {
+	t, err := projection.Target(target, next, s.cfg.mode)
+	if err != nil {
+		return nil, false
+	}
+	if t == target || projection.Equal(t, target) {
+		return target, true
+	}
+	for _, d := range seen {
+		if got, err := projection.Target(d, t, s.cfg.mode); err != nil || !projection.Equal(got, t) {
+			return nil, false
+		}
+	}
+	return t, true
 }
 
 // skipped marks an ignored record in Plan; no encoded partition is empty.
@@ -257,6 +359,13 @@ func (s *Sink) encode(o *object) ([]byte, error) {
 		rw = s.format.NewWriter(out)
 	}
 	for _, r := range o.recs {
+		if s.schemaful && r.ValueData != nil && r.ValueSchema != o.schema && !projection.Equal(r.ValueSchema, o.schema) {
+			v, err := projection.Project(r.ValueData, r.ValueSchema, o.schema)
+			if err != nil {
+				return nil, errclass.New(errclass.BadRecord, r.Coordinates(), fmt.Errorf("cannot project the value to the object's schema (%s=%s): %w", KeySchemaCompatibility, s.cfg.mode, err))
+			}
+			r = r.WithValue(o.schema, v)
+		}
 		if err := rw.Write(r); err != nil {
 			if errclass.Of(err) == errclass.Unknown {
 				return nil, fmt.Errorf("s3-sink: encode %s for %s: %w", r.Coordinates(), o.key, err)

@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/lambda-connect/lambda-connect/core/config"
+	"github.com/lambda-connect/lambda-connect/core/projection"
 	"github.com/lambda-connect/lambda-connect/core/sink"
 )
 
@@ -37,12 +38,17 @@ const (
 	KeyBehaviorOnNullValues = "behavior.on.null.values"
 	KeyTombstonePartition   = "tombstone.encoded.partition"
 	KeyConditionalWrites    = "s3.conditional.writes.enabled"
+	KeyParquetCodec         = "parquet.codec"
+	KeyAvroCodec            = "avro.codec"
+	KeySchemaCompatibility  = "schema.compatibility"
 )
 
 // Format classes (canonical names of format.class).
 const (
 	JSONFormatClass      = "io.confluent.connect.s3.format.json.JsonFormat"
 	ByteArrayFormatClass = "io.confluent.connect.s3.format.bytearray.ByteArrayFormat"
+	ParquetFormatClass   = "io.confluent.connect.s3.format.parquet.ParquetFormat"
+	AvroFormatClass      = "io.confluent.connect.s3.format.avro.AvroFormat"
 )
 
 // Partitioner classes (canonical names of partitioner.class).
@@ -77,6 +83,8 @@ var (
 	formatAliases = map[string]string{
 		JSONFormatClass: JSONFormatClass, "JsonFormat": JSONFormatClass, "json": JSONFormatClass,
 		ByteArrayFormatClass: ByteArrayFormatClass, "ByteArrayFormat": ByteArrayFormatClass, "bytearray": ByteArrayFormatClass,
+		ParquetFormatClass: ParquetFormatClass, "ParquetFormat": ParquetFormatClass, "parquet": ParquetFormatClass,
+		AvroFormatClass: AvroFormatClass, "AvroFormat": AvroFormatClass, "avro": AvroFormatClass,
 	}
 	partitionerAliases = map[string]string{
 		DefaultPartitionerClass: DefaultPartitionerClass, "DefaultPartitioner": DefaultPartitionerClass,
@@ -114,14 +122,20 @@ func Spec() *config.Spec {
 			Doc:      "Delimiter between the topic, the Kafka partition and the start offset in an object's name.",
 			Validate: nonEmpty},
 		{Name: KeyFormatClass, Type: config.Class, Default: JSONFormatClass, Parameter: "FormatClass",
-			Enum: []string{JSONFormatClass, ByteArrayFormatClass}, Aliases: formatAliases,
-			Doc: "Format of the objects: JsonFormat writes each record's value as one line of JSON (as JsonConverter with schemas.enable=false writes it; values that arrived as JSON are written as they came, on one line); ByteArrayFormat writes each record's raw value bytes followed by format.bytearray.separator."},
+			Enum: formatClasses(), Aliases: formatAliases,
+			Doc: "Format of the objects: JsonFormat writes each record's value as one line of JSON (as JsonConverter with schemas.enable=false writes it; values that arrived as JSON are written as they came, on one line); ByteArrayFormat writes each record's raw value bytes followed by format.bytearray.separator; ParquetFormat writes Parquet files (.parquet, compressed with parquet.codec) and AvroFormat Avro object container files (.avro, avro.codec), with the schema derived from the records' value schemas (struct values for Parquet; records without a schema are rejected, naming the record)."},
 		{Name: KeyJSONDecimalFormat, Type: config.String, Default: "BASE64", Enum: []string{"BASE64", "NUMERIC"},
 			Doc: "JsonFormat: how Decimal values are written: BASE64 (the unscaled bytes, as Connect's JsonConverter does by default) or NUMERIC (a JSON number)."},
 		{Name: KeyByteArrayExtension, Type: config.String, Default: ".bin",
 			Doc: "Extension of ByteArrayFormat objects (before .gz when compressed)."},
 		{Name: KeyByteArraySeparator, Type: config.String, Default: `\n`,
 			Doc: `Bytes written after each record by ByteArrayFormat. Backslash escapes are decoded (\n, \r, \t, \\, \0 and \uXXXX), since settings are trimmed of white space; empty writes nothing between records. Confluent's default is the line separator, "\n".`},
+		{Name: KeyParquetCodec, Type: config.String, Default: ParquetCodecSnappy, Enum: []string{ParquetCodecNone, ParquetCodecSnappy, ParquetCodecGzip, ParquetCodecZstd},
+			Doc: "ParquetFormat: compression of the Parquet column chunks: none, snappy, gzip or zstd."},
+		{Name: KeyAvroCodec, Type: config.String, Default: AvroCodecNull, Enum: avroCodecs,
+			Doc: "AvroFormat: compression of the Avro container file blocks: null (none), deflate, snappy or zstandard."},
+		{Name: KeySchemaCompatibility, Type: config.String, Default: string(projection.None), Enum: projection.Modes(), Parameter: "SchemaCompatibility",
+			Doc: "AvroFormat and ParquetFormat (whose files hold one schema): what a change of value schema does. NONE starts a new object whenever a record's schema differs from the previous record's; BACKWARD and FULL write the records of compatible schema versions into one object with the newest schema (older records projected to it: added fields get their defaults, removed fields are dropped, numbers are widened), FORWARD with the oldest; schemas that are not compatible (or lack a name and version) start a new object. The object boundaries depend on the records only, so retries write the same objects."},
 		{Name: KeyFlushSize, Type: config.Int, Default: "10000", Parameter: "FlushSize",
 			Doc: "Most records per object. Each invocation writes, per Kafka partition and encoded partition, its records in objects of at most flush.size records; fewer records make a smaller object (an invocation's batch is never held back to fill one). Required in Confluent's connector; defaults to 10000 here.",
 			Validate: func(v any) error {
@@ -183,6 +197,11 @@ func Spec() *config.Spec {
 		Prefixes:  sink.Prefixes,
 		Ignored:   sink.Ignored,
 	}
+}
+
+// formatClasses lists the format classes the sink supports.
+func formatClasses() []string {
+	return []string{JSONFormatClass, ByteArrayFormatClass, AvroFormatClass, ParquetFormatClass}
 }
 
 func nonEmpty(v any) error {

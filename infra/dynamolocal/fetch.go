@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/lambda-connect/lambda-connect/infra/cachedir"
 )
 
 // Jar is the emulator's jar, at the top of the directory Fetch returns.
@@ -48,16 +50,11 @@ func (c *FetchConfig) validate() error {
 	if !versionRE.MatchString(c.Version) {
 		return fmt.Errorf("dynamolocal: version %q: not an npm version", c.Version)
 	}
-	if c.CacheRoot == "" {
-		c.CacheRoot = os.Getenv(EnvCache)
+	root, err := cachedir.Root(c.CacheRoot)
+	if err != nil {
+		return fmt.Errorf("dynamolocal: %w", err)
 	}
-	if c.CacheRoot == "" {
-		dir, err := os.UserCacheDir()
-		if err != nil {
-			return fmt.Errorf("dynamolocal: no cache directory (set %s): %w", EnvCache, err)
-		}
-		c.CacheRoot = filepath.Join(dir, "lambda-connect")
-	}
+	c.CacheRoot = root
 	if c.NPM == "" {
 		c.NPM = "npm"
 	}
@@ -88,52 +85,31 @@ func (c FetchConfig) Fetch(ctx context.Context) (string, error) {
 		return "", err
 	}
 	dir := c.dir()
-	if complete(dir) {
-		return dir, nil
-	}
-	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return "", fmt.Errorf("dynamolocal: cache %s: %w", parent, err)
-	}
-	unlock, err := lockFile(ctx, dir+".lock")
-	if err != nil {
-		return "", fmt.Errorf("dynamolocal: locking %s.lock: %w", dir, err)
-	}
-	defer unlock()
-	if complete(dir) { // fetched by whoever held the lock
-		return dir, nil
-	}
-
-	tmp, err := os.MkdirTemp(parent, ".fetch-"+c.Version+"-")
-	if err != nil {
-		return "", fmt.Errorf("dynamolocal: cache %s: %w", parent, err)
-	}
-	defer os.RemoveAll(tmp)
-
 	spec := Package + "@" + c.Version
-	cmd := exec.CommandContext(ctx, c.NPM, "pack", spec, "--loglevel=error")
-	cmd.Dir = tmp
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("dynamolocal: %s pack %s: %w\n%s", c.NPM, spec, err, strings.TrimSpace(out.String()))
-	}
-	tgzs, _ := filepath.Glob(filepath.Join(tmp, "*.tgz"))
-	if len(tgzs) != 1 {
-		return "", fmt.Errorf("dynamolocal: %s pack %s left %d tarballs in %s, want 1\n%s", c.NPM, spec, len(tgzs), tmp, strings.TrimSpace(out.String()))
-	}
-	staged := filepath.Join(tmp, "emulator")
-	if err := untarEmulator(tgzs[0], staged); err != nil {
-		return "", fmt.Errorf("dynamolocal: unpacking %s: %w", spec, err)
-	}
-	if !complete(staged) {
-		return "", fmt.Errorf("dynamolocal: %s has no %s%s", spec, emulatorPrefix, Jar)
-	}
-	if err := os.Rename(staged, dir); err != nil {
-		if complete(dir) { // another fetcher's rename won
-			return dir, nil
+	entry := cachedir.Entry{Dir: dir, StagePrefix: ".fetch-" + c.Version + "-", Complete: complete}
+	err := entry.Ensure(ctx, func(ctx context.Context, tmp string) (string, error) {
+		cmd := exec.CommandContext(ctx, c.NPM, "pack", spec, "--loglevel=error")
+		cmd.Dir = tmp
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			return "", fmt.Errorf("%s pack %s: %w\n%s", c.NPM, spec, err, strings.TrimSpace(out.String()))
 		}
-		return "", fmt.Errorf("dynamolocal: moving the emulator to %s: %w", dir, err)
+		tgzs, _ := filepath.Glob(filepath.Join(tmp, "*.tgz"))
+		if len(tgzs) != 1 {
+			return "", fmt.Errorf("%s pack %s left %d tarballs in %s, want 1\n%s", c.NPM, spec, len(tgzs), tmp, strings.TrimSpace(out.String()))
+		}
+		staged := filepath.Join(tmp, "emulator")
+		if err := untarEmulator(tgzs[0], staged); err != nil {
+			return "", fmt.Errorf("unpacking %s: %w", spec, err)
+		}
+		if !complete(staged) {
+			return "", fmt.Errorf("%s has no %s%s", spec, emulatorPrefix, Jar)
+		}
+		return staged, nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("dynamolocal: %w", err)
 	}
 	return dir, nil
 }

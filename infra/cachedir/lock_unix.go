@@ -1,6 +1,6 @@
 //go:build unix
 
-package dynamolocal
+package cachedir
 
 import (
 	"context"
@@ -10,8 +10,12 @@ import (
 	"time"
 )
 
-// lockFile takes an exclusive flock on name, waiting until ctx ends.
-func lockFile(ctx context.Context, name string) (unlock func(), err error) {
+// lockingPlatform says Lock really locks.
+const lockingPlatform = true
+
+// Lock takes an exclusive flock on the file name (created if need be), waiting until ctx ends;
+// unlock releases it.
+func Lock(ctx context.Context, name string) (unlock func(), err error) {
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, err
