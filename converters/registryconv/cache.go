@@ -57,6 +57,26 @@ func (c *Cache[K, V]) Get(key K, fetch func() (V, error), keep func(error) bool)
 	return e.v, e.err
 }
 
+// Peek returns the value of key without waiting or fetching: ok is false unless a fetch of key
+// has finished without error.
+func (c *Cache[K, V]) Peek(key K) (v V, ok bool) {
+	c.mu.Lock()
+	e, found := c.m[key]
+	c.mu.Unlock()
+	if !found {
+		return v, false
+	}
+	select {
+	case <-e.done:
+		if e.err != nil {
+			return v, false
+		}
+		return e.v, true
+	default:
+		return v, false
+	}
+}
+
 // Len returns how many entries the cache holds.
 func (c *Cache[K, V]) Len() int {
 	c.mu.Lock()

@@ -186,3 +186,29 @@ func TestCache(t *testing.T) {
 		t.Errorf("len %d after 3 keys in a cache of 2, want 1", c.Len())
 	}
 }
+
+func TestCachePeek(t *testing.T) {
+	c := NewCache[string, int](10)
+	if _, ok := c.Peek("a"); ok {
+		t.Fatal("Peek of an absent key is ok")
+	}
+	bad := errclass.Record("t", "unknown id")
+	release := make(chan struct{})
+	started := make(chan struct{})
+	go c.Get("slow", func() (int, error) { close(started); <-release; return 1, nil }, nil)
+	<-started
+	if _, ok := c.Peek("slow"); ok {
+		t.Error("Peek of a fetch in flight is ok")
+	}
+	close(release)
+	if v, _ := c.Get("slow", nil, nil); v != 1 {
+		t.Fatalf("Get(slow) = %d", v)
+	}
+	if v, ok := c.Peek("slow"); !ok || v != 1 {
+		t.Errorf("Peek(slow) = %d, %v; want 1, true", v, ok)
+	}
+	c.Get("bad", func() (int, error) { return 0, bad }, KeepBadRecord)
+	if _, ok := c.Peek("bad"); ok {
+		t.Error("Peek of a kept failure is ok")
+	}
+}
