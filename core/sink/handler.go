@@ -52,6 +52,9 @@ type Config struct {
 	Store          Store
 	KeyConverter   converters.Converter
 	ValueConverter converters.Converter
+	// Converters is the registry NewFromConfig builds KeyConverter and ValueConverter from
+	// (WithConverters; nil: converters.Builtins). New does not read it.
+	Converters *converters.Registry
 	// Transforms run on every converted record, in order (nil: none).
 	Transforms *transforms.Chain
 
@@ -82,7 +85,8 @@ type Config struct {
 	// LogErrors logs every failed record (errors.log.enable); LogMessages adds its key, value and
 	// headers (errors.log.include.messages).
 	LogErrors, LogMessages bool
-	// RetryTimeout is how long a retriable write failure is retried within the invocation
+	// RetryTimeout is how long a retriable failure (of a write, or of a record's conversion or
+	// transformation) is retried within the invocation
 	// (errors.retry.timeout; 0: not retried, the invocation fails and Lambda retries the batch;
 	// negative: until the deadline). RetryDelayMax caps the backoff between tries
 	// (errors.retry.delay.max.ms, default 60 s).
@@ -409,14 +413,23 @@ func (inv *invocation) prepare(ctx context.Context, w *work) error {
 
 	todo := make([]record.Record, 0, len(w.recs)-first)
 	for _, r := range w.recs[first:] {
-		c, stage, err := inv.convert(r)
+		var c record.Record
+		var stage dlq.Stage
+		err := inv.retrying(ctx, r, func() (err error) {
+			c, stage, err = inv.convert(r)
+			return err
+		})
 		if err != nil {
 			if err := inv.reject(w, r, stage, "", err); err != nil {
 				return err
 			}
 			continue
 		}
-		c, keep, err := cfg.Transforms.Apply(c)
+		converted, keep := c, false
+		err = inv.retrying(ctx, r, func() (err error) {
+			c, keep, err = cfg.Transforms.Apply(converted)
+			return err
+		})
 		if err != nil {
 			class := ""
 			if te, ok := transforms.AsError(err); ok {
@@ -479,6 +492,38 @@ func (inv *invocation) reject(w *work, r record.Record, stage dlq.Stage, class s
 	w.dead = append(w.dead, dlq.Letter{Record: orig, Connector: cfg.Connector, Stage: stage, Class: class, Err: err,
 		SourceBootstrap: inv.bootstrap})
 	return nil
+}
+
+// retrying runs op (converting or transforming r) and, as Connect's RetryWithToleranceOperator
+// does in every stage, retries its Retriable failures (a schema registry outage) for
+// errors.retry.timeout, with a backoff doubling up to errors.retry.delay.max.ms, never past the
+// invocation's deadline. It returns op's last error: a failure that is not Retriable at once, a
+// Retriable one once the time is up (the caller then tolerates or fails it, as Connect does).
+func (inv *invocation) retrying(ctx context.Context, r record.Record, op func() error) error {
+	cfg := &inv.h.cfg
+	err := op()
+	if err == nil || cfg.RetryTimeout == 0 || !errclass.Is(err, errclass.Retriable) {
+		return err
+	}
+	giveUp := inv.deadline
+	if cfg.RetryTimeout > 0 && cfg.Now().Add(cfg.RetryTimeout).Before(giveUp) {
+		giveUp = cfg.Now().Add(cfg.RetryTimeout)
+	}
+	delay := min(100*time.Millisecond, cfg.RetryDelayMax)
+	for errclass.Is(err, errclass.Retriable) && cfg.Now().Add(delay).Before(giveUp) {
+		inv.m.Count(MetricRetries, 1)
+		inv.log.Warn("record failed; retrying", "record", r.Coordinates(), "error", err, "delay_ms", delay.Milliseconds())
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, cfg.RetryDelayMax)
+		if err = op(); err == nil {
+			return nil
+		}
+	}
+	return err
 }
 
 func stageName(s dlq.Stage) string {

@@ -26,9 +26,10 @@ const (
 	DLQProducerPrefix     = "errors.deadletterqueue.producer."
 	KeyDLQS3Bucket        = "errors.deadletterqueue.s3.bucket.name"
 	KeyDLQS3Prefix        = "errors.deadletterqueue.s3.prefix"
+	KeyDLQSQSQueueURL     = "errors.deadletterqueue.sqs.queue.url"
 	KeyLeaseMarginMs      = "offsets.lease.margin.ms"
 	KeyPartitionParallel  = "partitions.concurrency"
-	converterClassesDoc   = "org.apache.kafka.connect.json.JsonConverter, org.apache.kafka.connect.storage.StringConverter, org.apache.kafka.connect.converters.ByteArrayConverter (or JsonConverter, StringConverter, ByteArrayConverter)"
+	converterClassesDoc   = "org.apache.kafka.connect.json.JsonConverter, org.apache.kafka.connect.storage.StringConverter, org.apache.kafka.connect.converters.ByteArrayConverter, io.confluent.connect.avro.AvroConverter (Confluent Schema Registry: settings schema.registry.url, basic.auth.*, auto.register.schemas, ...) or com.amazonaws.services.schemaregistry.kafkaconnect.AWSKafkaAvroConverter (AWS Glue Schema Registry: settings region, registry.name, schemaAutoRegistrationEnabled, ...), or their short names (JsonConverter, StringConverter, ByteArrayConverter, AvroConverter, AWSKafkaAvroConverter)"
 	defaultLeaseMarginMs  = "30000"
 	defaultPartitionsConc = "8"
 )
@@ -69,7 +70,7 @@ func commonKeys() []config.Key {
 		{Name: KeyErrorsLogMessages, Type: config.Boolean, Default: "false",
 			Doc: "Include the failed record's key and value in those logs."},
 		{Name: KeyErrorsRetryTimeout, Type: config.Long, Default: "0",
-			Doc: "How long, in ms, a retriable write failure (throttling, a timeout) is retried within the invocation before the invocation fails and Lambda retries the batch; -1 retries until the invocation's deadline.",
+			Doc: "How long, in ms, a retriable failure (a write throttled or timed out, a schema registry outage while converting a record) is retried within the invocation, backing off up to errors.retry.delay.max.ms; then a write fails the invocation (Lambda retries the batch) and a record goes to errors.tolerance (dead-lettered under all, failing the invocation under none); -1 retries until the invocation's deadline.",
 			Validate: func(v any) error {
 				if v.(int64) < -1 {
 					return fmt.Errorf("must be -1 or more")
@@ -94,6 +95,8 @@ func commonKeys() []config.Key {
 			Doc: "Dead-letter destination: S3 bucket that receives one JSON object per failed record (original key, value and headers, base64, and Connect's __connect.errors.* context), named by its coordinates so retries never duplicate it."},
 		{Name: KeyDLQS3Prefix, Type: config.String, Default: "dead-letters",
 			Doc: "Key prefix of the dead-letter objects: <prefix>/<connector>/<topic>/<partition>/<offset>.json."},
+		{Name: KeyDLQSQSQueueURL, Type: config.String, Parameter: "DeadLetterQueueUrl",
+			Doc: "Dead-letter destination: URL of an SQS queue that receives one message per failed record, ten per SendMessageBatch call. The body is the original value (base64 when it is not text SQS accepts, as the lambdaconnect.value.encoding attribute says); attributes carry __connect.errors.topic, partition, offset, stage, exception.class.name and exception.message, lambdaconnect.error.class, the key (lambdaconnect.key, binary) and the rest as JSON (lambdaconnect.context). A record over 256 KiB once encoded fails the batch: use the S3 destination for such records. A FIFO queue (.fifo) deduplicates retried letters."},
 		{Name: KeyLeaseMarginMs, Type: config.Long, Default: defaultLeaseMarginMs,
 			Doc: "How long a partition lease outlives the invocation's deadline, in ms. Lambda stops an invocation at its deadline; the margin covers clock skew and requests in flight, and bounds how long a killed invocation blocks its partition.",
 			Validate: func(v any) error {

@@ -30,7 +30,8 @@ import (
 // by offsets.table, with the AWS SDK's standard configuration (AWS_REGION,
 // AWS_ENDPOINT_URL_DYNAMODB, ...). It makes no network call: it runs at cold start.
 //
-// Options adjust the Config before the Handler is built (WithLogger, WithMetricsTo).
+// Options adjust the Config before the Handler is built (WithLogger, WithMetricsTo,
+// WithConverters).
 func NewFromConfig(ctx context.Context, c *config.Config, s Sink, store Store, opts ...Option) (*Handler, error) {
 	cfg := Config{
 		Connector:   c.String(KeyConnectorName),
@@ -44,11 +45,20 @@ func NewFromConfig(ctx context.Context, c *config.Config, s Sink, store Store, o
 		cfg.LeaseMargin = time.Millisecond // 0 means "default" in Config; the setting means none
 	}
 	var err error
-	// converters.New names the setting at fault (value.converter.schemas.enable: ...).
-	if cfg.KeyConverter, err = converters.New(c.String(KeyKeyConverter), true, c.Sub("key.converter.")); err != nil {
+	// The converters come from the options' registry (WithConverters), else the builtins; the
+	// registry names the setting at fault (value.converter.schemas.enable: ...).
+	var probe Config
+	for _, o := range opts {
+		o(&probe)
+	}
+	reg := probe.Converters
+	if reg == nil {
+		reg = converters.Builtins()
+	}
+	if cfg.KeyConverter, err = reg.New(c.String(KeyKeyConverter), true, c.Sub("key.converter.")); err != nil {
 		return nil, err
 	}
-	if cfg.ValueConverter, err = converters.New(c.String(KeyValueConverter), false, c.Sub("value.converter.")); err != nil {
+	if cfg.ValueConverter, err = reg.New(c.String(KeyValueConverter), false, c.Sub("value.converter.")); err != nil {
 		return nil, err
 	}
 	if cfg.Transforms, err = transforms.FromConfig(c); err != nil {
@@ -90,13 +100,13 @@ func NewFromConfig(ctx context.Context, c *config.Config, s Sink, store Store, o
 }
 
 // deadLetters builds the dead-letter destinations the errors.deadletterqueue.* settings name
-// (dlq.Builtins: a Kafka topic, an S3 bucket, or both), nil when none is set. The topic's
+// (dlq.Builtins: a Kafka topic, an S3 bucket, an SQS queue, or several), nil when none is set. The topic's
 // producer takes the settings under errors.deadletterqueue.producer.*; its cluster is
 // errors.deadletterqueue.bootstrap.servers or, when that is empty, the event's.
 func deadLetters(ctx context.Context, c *config.Config, aws **awsConfig) (dlq.Destination, error) {
 	vals := c.Values()
 	settings := map[string]string{}
-	for _, k := range []string{KeyDLQTopic, KeyDLQContextHeaders, KeyDLQBootstrap, KeyDLQS3Bucket, KeyDLQS3Prefix} {
+	for _, k := range []string{KeyDLQTopic, KeyDLQContextHeaders, KeyDLQBootstrap, KeyDLQS3Bucket, KeyDLQS3Prefix, KeyDLQSQSQueueURL} {
 		settings[k] = vals[k]
 	}
 	deps := dlq.BuiltinDeps{S3: func(ctx context.Context) (dlq.S3API, error) {
@@ -180,6 +190,10 @@ func WithDeadLetters(d dlq.Destination) Option { return func(c *Config) { c.Dead
 
 // Option adjusts a Config built by NewFromConfig.
 type Option func(*Config)
+
+// WithConverters builds key.converter and value.converter from r (converters.Builtins plus the
+// caller's own, such as core/glueregistry's) instead of the builtins.
+func WithConverters(r *converters.Registry) Option { return func(c *Config) { c.Converters = r } }
 
 // WithLogger sends the handler's logs to l.
 func WithLogger(l *slog.Logger) Option { return func(c *Config) { c.Logger = l } }

@@ -11,7 +11,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/lambda-connect/lambda-connect/connectors/s3sink"
+	"github.com/lambda-connect/lambda-connect/converters"
 	"github.com/lambda-connect/lambda-connect/core/config"
+	"github.com/lambda-connect/lambda-connect/core/glueregistry"
 	"github.com/lambda-connect/lambda-connect/core/sink"
 )
 
@@ -37,5 +39,19 @@ func build(ctx context.Context) (*sink.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sink.NewFromConfig(ctx, c, s, nil)
+	reg, err := converterRegistry()
+	if err != nil {
+		return nil, err
+	}
+	return sink.NewFromConfig(ctx, c, s, nil, sink.WithConverters(reg))
+}
+
+// converterRegistry is the converters the function accepts: the builtins and AWS Glue Schema
+// Registry's AWSKafkaAvroConverter. Built once, at cold start.
+func converterRegistry() (*converters.Registry, error) {
+	r := converters.Builtins()
+	if err := glueregistry.Register(r); err != nil {
+		return nil, err
+	}
+	return r, nil
 }

@@ -13,7 +13,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/lambda-connect/lambda-connect/connectors/s3source"
+	"github.com/lambda-connect/lambda-connect/converters"
 	"github.com/lambda-connect/lambda-connect/core/config"
+	"github.com/lambda-connect/lambda-connect/core/glueregistry"
 	"github.com/lambda-connect/lambda-connect/core/sink"
 )
 
@@ -36,5 +38,19 @@ func build(ctx context.Context) (*s3source.Built, error) {
 	if ign := c.Ignored(); len(ign) > 0 {
 		log.Warn("settings accepted for Kafka Connect compatibility have no effect here", "settings", ign)
 	}
-	return s3source.Build(ctx, c, func(d *s3source.Deps) { d.Logger = log })
+	reg, err := converterRegistry()
+	if err != nil {
+		return nil, err
+	}
+	return s3source.BuildWith(ctx, c, reg, func(d *s3source.Deps) { d.Logger = log })
+}
+
+// converterRegistry is the converters the function accepts: the builtins and AWS Glue Schema
+// Registry's AWSKafkaAvroConverter. Built once, at cold start.
+func converterRegistry() (*converters.Registry, error) {
+	r := converters.Builtins()
+	if err := glueregistry.Register(r); err != nil {
+		return nil, err
+	}
+	return r, nil
 }

@@ -393,7 +393,7 @@ func TestS3SinkBadConfig(t *testing.T) {
 		{"missing connector.name", map[string]string{"CONNECT_CONNECTOR_NAME": ""}, "connector.name"},
 		{"missing offsets.table", map[string]string{"CONNECT_OFFSETS_TABLE": ""}, "offsets.table"},
 		{"flush.size zero", map[string]string{"CONNECT_FLUSH_SIZE": "0"}, "flush.size"},
-		{"unknown format.class", map[string]string{"CONNECT_FORMAT_CLASS": "io.confluent.connect.s3.format.avro.AvroFormat"}, "format.class"},
+		{"unknown format.class", map[string]string{"CONNECT_FORMAT_CLASS": "io.confluent.connect.s3.format.orc.OrcFormat"}, "format.class"},
 	}
 	// The services are not needed: the function must stop before any network call.
 	base := sinkEnv{

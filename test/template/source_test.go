@@ -298,6 +298,11 @@ func TestSourceIAM(t *testing.T) {
 		"ec2:DeleteNetworkInterface":     `*`,
 		"ec2:AssignPrivateIpAddresses":   `*`,
 		"ec2:UnassignPrivateIpAddresses": `*`,
+		// Under HasGlueSchemaRegistry, on that registry's ARNs (TestGlueSchemaRegistryIAM).
+		"glue:GetSchemaVersion":      `:registry/${GlueSchemaRegistryName}`,
+		"glue:GetSchemaByDefinition": `:registry/${GlueSchemaRegistryName}`,
+		"glue:RegisterSchemaVersion": `:registry/${GlueSchemaRegistryName}`,
+		"glue:CreateSchema":          `:registry/${GlueSchemaRegistryName}`,
 	}
 	for a, res := range want {
 		ss := byAction[a]
