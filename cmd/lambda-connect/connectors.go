@@ -10,7 +10,6 @@ import (
 
 	"github.com/lambda-connect/lambda-connect/connectors/dynamodbsink"
 	"github.com/lambda-connect/lambda-connect/connectors/s3sink"
-	"github.com/lambda-connect/lambda-connect/converters"
 	"github.com/lambda-connect/lambda-connect/core/config"
 	"github.com/lambda-connect/lambda-connect/core/errclass"
 	"github.com/lambda-connect/lambda-connect/core/sink"
@@ -93,7 +92,6 @@ func s3SinkConnector() *connector {
 			"s3.part.retries":                        "retries are the AWS SDK's and errors.retry.timeout's",
 			"s3.retry.backoff.ms":                    "retries are the AWS SDK's and errors.retry.timeout's",
 			"retry.backoff.ms":                       "retries are the AWS SDK's and errors.retry.timeout's",
-			"schema.compatibility":                   "objects never rotate on a schema change: each invocation writes new objects, whatever the schemas",
 			"schema.generator.class":                 "no Hive integration",
 			"storage.class":                          "the store is always S3 (or an S3-compatible store.url)",
 			"s3.credentials.provider.class":          "credentials are the function's IAM role (locally: the AWS SDK's default chain)",
@@ -115,10 +113,8 @@ func s3SinkConnector() *connector {
 			"store.kafka.headers":                    "only record values are written",
 			"keys.format.class":                      "only record values are written",
 			"headers.format.class":                   "only record values are written",
-			"avro.codec":                             "only JsonFormat and ByteArrayFormat are written",
-			"parquet.codec":                          "only JsonFormat and ByteArrayFormat are written",
-			"enhanced.avro.schema.support":           "only JsonFormat and ByteArrayFormat are written",
-			"connect.meta.data":                      "only JsonFormat and ByteArrayFormat are written",
+			"enhanced.avro.schema.support":           "the Avro and Parquet schemas are derived from the records' value schemas, with no options",
+			"connect.meta.data":                      "the Avro and Parquet schemas are derived from the records' value schemas, with no options",
 			"hive.integration":                       "no Hive integration",
 			"hive.metastore.uris":                    "no Hive integration",
 			"hive.database":                          "no Hive integration",
@@ -156,14 +152,8 @@ var connectNoEquivalent = map[string]string{
 	"header.converter":                  "headers are passed through as bytes",
 	"config.action.reload":              "a configuration change is a deployment",
 	"errors.deadletterqueue.topic.name": "dead letters go to S3 here: set errors.deadletterqueue.s3.bucket.name (DeadLetterBucket)",
-	"errors.deadletterqueue.topic.replication.factor":      "dead letters go to S3 here",
-	"errors.deadletterqueue.context.headers.enable":        "dead letters always carry Connect's __connect.errors.* context",
-	"value.converter.schema.registry.url":                  "no Schema Registry converters",
-	"key.converter.schema.registry.url":                    "no Schema Registry converters",
-	"value.converter.basic.auth.credentials.source":        "no Schema Registry converters",
-	"key.converter.basic.auth.credentials.source":          "no Schema Registry converters",
-	"value.converter.schema.registry.basic.auth.user.info": "no Schema Registry converters",
-	"key.converter.schema.registry.basic.auth.user.info":   "no Schema Registry converters",
+	"errors.deadletterqueue.topic.replication.factor": "dead letters go to S3 here",
+	"errors.deadletterqueue.context.headers.enable":   "dead letters always carry Connect's __connect.errors.* context",
 }
 
 // noEquivalentPrefixes are Kafka Connect setting prefixes with no equivalent, with the reason.
@@ -280,17 +270,22 @@ func checkConfig(cn *connector, environ []string, path string) (*checked, error)
 	if err := cn.check(c); err != nil {
 		add(problemsOf(err)...)
 	}
+	reg, err := converterRegistry()
+	if err != nil {
+		return out, err
+	}
 	for _, conv := range []struct {
 		key   string
 		isKey bool
 	}{{sink.KeyKeyConverter, true}, {sink.KeyValueConverter, false}} {
-		if _, err := converters.New(c.String(conv.key), conv.isKey, c.Sub(conv.key+".")); err != nil {
+		if _, err := reg.New(c.String(conv.key), conv.isKey, c.Sub(conv.key+".")); err != nil {
 			add(problemsOf(err)...)
 		}
 	}
 	if c.String(sink.KeyErrorsTolerance) == "all" && !hasDeadLetterDestination(c) {
 		add(config.Problem{Key: sink.KeyErrorsTolerance, Message: "all needs a dead-letter destination: set " +
-			sink.KeyDLQS3Bucket + " (" + config.EnvName(sink.KeyDLQS3Bucket) + "), or a bad record would be dropped silently"})
+			sink.KeyDLQS3Bucket + " (" + config.EnvName(sink.KeyDLQS3Bucket) + "), errors.deadletterqueue.topic.name or " +
+			sink.KeyDLQSQSQueueURL + ", or a bad record would be dropped silently"})
 	}
 	if len(out.problems) > 0 {
 		return out, nil
@@ -307,7 +302,7 @@ func checkConfig(cn *connector, environ []string, path string) (*checked, error)
 
 // hasDeadLetterDestination reports whether c names a dead-letter destination.
 func hasDeadLetterDestination(c *config.Config) bool {
-	for _, k := range []string{sink.KeyDLQS3Bucket, "errors.deadletterqueue.topic.name"} {
+	for _, k := range []string{sink.KeyDLQS3Bucket, "errors.deadletterqueue.topic.name", sink.KeyDLQSQSQueueURL} {
 		if c.Spec().Key(k) != nil && c.String(k) != "" {
 			return true
 		}

@@ -28,6 +28,7 @@ import (
 	"github.com/lambda-connect/lambda-connect/core/sink"
 	"github.com/lambda-connect/lambda-connect/infra/dynamolocal"
 	"github.com/lambda-connect/lambda-connect/infra/kafkalocal"
+	"github.com/lambda-connect/lambda-connect/infra/registrylocal"
 	"github.com/lambda-connect/lambda-connect/infra/s3local"
 )
 
@@ -52,7 +53,7 @@ var sandboxTopics = []sandboxTopic{{"orders", 3}, {"clicks.v1", 2}}
 
 // devOptions are dev's flags.
 type devOptions struct {
-	sink        string // sinkS3 ("" too) or sinkDynamoDB
+	sink        string // sinkAll ("" too), sinkS3 or sinkDynamoDB
 	once        bool
 	records     int
 	batchSize   int
@@ -67,7 +68,7 @@ type devOptions struct {
 func (o devOptions) validate() error {
 	var errs []error
 	switch o.sink {
-	case "", sinkS3:
+	case "", sinkAll, sinkS3:
 	case sinkDynamoDB:
 		if o.format != "json" {
 			errs = append(errs, fmt.Errorf("--format %q: the S3 sink's object format; --sink dynamodb takes JSON values", o.format))
@@ -76,7 +77,7 @@ func (o devOptions) validate() error {
 			errs = append(errs, fmt.Errorf("--compression %q: the S3 sink's object compression; --sink dynamodb writes items", o.compression))
 		}
 	default:
-		errs = append(errs, fmt.Errorf("--sink %q: want s3 or dynamodb", o.sink))
+		errs = append(errs, fmt.Errorf("--sink %q: want all, s3 or dynamodb", o.sink))
 	}
 	if o.records < 1 || o.records > 100000 {
 		errs = append(errs, fmt.Errorf("--records %d: want 1 to 100000", o.records))
@@ -121,37 +122,59 @@ func (o devOptions) props() map[string]string {
 	return p
 }
 
-const devDescription = `Runs Lambda Connect's sandbox on this machine, with no AWS account and no credentials:
-an embedded Kafka broker (kfake), an in-memory S3 server (gofakes3) and a local offsets
-file. It creates the topics orders (3 partitions) and clicks.v1 (2 partitions), produces
-sample JSON records (some keyed, and one tombstone, which the sink skips because the sandbox
-sets behavior.on.null.values=ignore: the default, fail, would stop the batch), reads them
-back from the broker and invokes the real S3 sink handler with the events Lambda's Kafka
-event-source mapping would send (--batch-size records at most, 6 MB at most). It then
-prints what moved where: per partition, the offset ranges, the S3 objects and their record
-counts, and the committed offsets.
+const devDescription = `Runs the whole of Lambda Connect on this machine, with no AWS account and no credentials:
+an embedded Kafka broker (kfake), an in-memory S3 server (gofakes3), DynamoDB Local and a
+local offsets file, through the real handlers of the S3 source, the S3 sink and the DynamoDB
+sink, each with its own connector name and committed offsets.
+
+It creates the topics orders (3 partitions) and clicks.v1 (2 partitions) and produces sample
+JSON records to them (some keyed, and one tombstone, which the S3 sink skips because the
+sandbox sets behavior.on.null.values=ignore: the default, fail, would stop the batch). It
+drops a JSON-lines object of orders into the landing bucket and hands it to the S3 source
+handler in an S3 event notification, as an S3 trigger would: its lines become records of
+orders. It then reads the topics back from the broker and invokes each sink's handler with
+the events Lambda's Kafka event-source mapping would send (--batch-size records at most, 6 MB
+at most), and prints what moved where: the object's lines -> the records per topic and
+partition -> the S3 sink's objects (offset ranges and record counts) and the DynamoDB sink's
+items, the committed offsets of each sink, and where each line of the dropped object ended up
+(every one exactly once in each sink, or the run fails).
+
+The Avro lane (with --sink all and s3) runs once, at start: an embedded Confluent-compatible
+schema registry (infra/registrylocal, its URL printed), 40 orders produced to orders.avro
+(2 partitions) as Confluent-framed Avro by the AvroConverter (which registers their schema,
+subject orders.avro-value), and an S3 sink of its own (connector dev-avro-s3-sink) reading them
+with value.converter=AvroConverter and writing Parquet (format.class=ParquetFormat) to the
+bucket lambda-connect-dev-avro. The summary shows the schema id(s), the Parquet objects and
+checks, reading them back with the S3 source's Parquet reader, that every order is there
+exactly once.
+
+--sink chooses the sinks: all (the default), s3 or dynamodb. With all, should DynamoDB Local
+not start (it needs Java 17 or later, and npm's registry on the first run), dev says so on
+stderr, leaves the DynamoDB sink out of the run (the summary says so too) and still runs the
+S3 source and the S3 sink, exiting 0: pass --sink s3 to run without DynamoDB Local and without
+that warning. With --sink dynamodb, DynamoDB Local is required.
 
 With --once it stops there. Without it, it prints the broker and S3 addresses with
 ready-to-paste kcat and aws commands, and keeps polling the topics every --poll-interval,
-delivering new records through the handler, until interrupted (Ctrl-C or SIGTERM).
+delivering new records through the sinks' handlers (and new objects of the landing bucket
+through the S3 source's), until interrupted (Ctrl-C or SIGTERM).
 
 The broker and S3 live in memory: every run starts empty, and the offsets file in the data
-directory is reset at start. The handler's JSON logs and metrics go to dev.log there.
+directory is reset at start. The handlers' JSON logs and metrics go to dev.log there.
 
-With --sink dynamodb the records of orders go through the real DynamoDB sink handler instead,
-to the table orders of a DynamoDB Local it starts (Java 17+; the first run downloads the
-emulator from npm and caches it, see infra/dynamolocal; later runs start in seconds), stopped
-at exit: a materialized view of orders, one item per customer (aws.dynamodb.pk.hash
-key:customer, no sort key) holding the customer's latest order, the tombstone deleting its
-customer's item (delete.enabled=true). clicks.v1 is not delivered: its records have no key.
-The summary shows the committed offsets, the items per partition and a few items, and checks
-that the table holds exactly each key's latest record. --format and --compression are the S3
-sink's.`
+The DynamoDB sink writes the records of orders to the table orders of a DynamoDB Local it
+starts (the first run downloads the emulator from npm and caches it, see infra/dynamolocal;
+later runs start in seconds), stopped at exit: orders by customer, hash key the record key
+(aws.dynamodb.pk.hash key:customer), sort key the value's order_id (aws.dynamodb.pk.sort
+value.order_id), one item per order; tombstones are skipped (delete.enabled=false). clicks.v1
+is not delivered to it: its records have no key. Its summary shows its committed offsets, the
+items per partition and a few items, and checks that the table holds exactly one item per
+order, written from that order's record. --format and --compression are the S3 sink's.`
 
 func runDev(ctx context.Context, e *env, args []string) int {
 	var o devOptions
 	fs := newFlagSet("dev", "", devDescription, e)
-	fs.StringVar(&o.sink, "sink", sinkS3, "the sink the records go through: s3 (S3 sink, gofakes3) or dynamodb (DynamoDB sink, DynamoDB Local)")
+	fs.StringVar(&o.sink, "sink", sinkAll, "the sinks the records go through: all (both), s3 (S3 sink, gofakes3) or dynamodb (DynamoDB sink, DynamoDB Local)")
 	fs.BoolVar(&o.once, "once", false, "deliver the sample records once, print the summary and exit")
 	fs.IntVar(&o.records, "records", 200, "how many sample records to produce, over both topics")
 	fs.IntVar(&o.batchSize, "batch-size", kafkaevent.DefaultMaxRecords, "the event-source mapping's batch size: most records per invocation")
@@ -190,6 +213,9 @@ func runDev(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, "reading back what was delivered", err, sb.logPath)
 	}
+	if rep.Avro, err = sb.runAvro(ctx); err != nil {
+		return fail(e, "running the Avro lane (schema registry -> AvroConverter -> Parquet)", err, sb.logPath)
+	}
 	rep.ElapsedMs = time.Since(start).Milliseconds()
 	if err := out.report(rep); err != nil {
 		return fail(e, "writing the summary", err, "")
@@ -205,13 +231,7 @@ func runDev(ctx context.Context, e *env, args []string) int {
 		return fail(e, "writing to the output", err, "")
 	}
 	seen := map[string]bool{}
-	for _, p := range rep.Partitions {
-		for _, ob := range p.Objects {
-			seen[ob.Key] = true
-		}
-		seen[commitSeen(p)] = true
-	}
-	markSourced(rep.Source, seen)
+	markShown(rep, seen)
 	lastErr := ""
 	tick := time.NewTicker(o.poll)
 	defer tick.Stop()
@@ -246,6 +266,23 @@ func runDev(ctx context.Context, e *env, args []string) int {
 		}
 		out.delivered(rep, seen)
 	}
+}
+
+// markShown adds what the summary rep showed (objects, committed offsets, source objects) to dev's
+// set of things already printed.
+func markShown(rep devReport, seen map[string]bool) {
+	for _, p := range rep.Partitions {
+		for _, ob := range p.Objects {
+			seen[ob.Key] = true
+		}
+		seen[commitSeen(p)] = true
+	}
+	if d := rep.DynamoDB; d != nil {
+		for _, p := range d.Partitions {
+			seen[sinkDynamoDB+" "+commitSeen(p)] = true
+		}
+	}
+	markSourced(rep.Source, seen)
 }
 
 // fail reports a failed step on stderr with what to do next, and returns exitFail.
@@ -283,9 +320,16 @@ type sandbox struct {
 	ddbClient   *dynamodb.Client
 	emulatorDir string
 	strategy    string
-	view        map[string]record.Record // each key's latest delivered record
+	view        map[string]record.Record // each order's latest delivered record, by itemID
 
-	source       *devSource // the S3 source's part (devsource.go)
+	source *devSource // the S3 source's part (devsource.go)
+	// registry is the Avro lane's embedded schema registry (devavro.go); nil with --sink dynamodb.
+	registry *registrylocal.Registry
+	// dyn is the DynamoDB sink's lane with --sink all: a sandbox of its own for the sink's
+	// state (handler, positions, counts), sharing this one's broker, S3, store and log; nil
+	// otherwise, or when DynamoDB Local could not start (dynSkipped says why).
+	dyn          *sandbox
+	dynSkipped   string
 	sample       sample
 	pos          map[record.TopicPartition]int64 // next offset to deliver, per partition
 	stats        map[record.TopicPartition]*partStats
@@ -334,7 +378,7 @@ func startSandbox(ctx context.Context, o devOptions, progress io.Writer) (_ *san
 	if sb.kafka, err = kafkalocal.Start(ctx, kafkalocal.Options{Embedded: true, Logger: sb.log}); err != nil {
 		return nil, err
 	}
-	if sb.s3srv, err = s3local.Start(s3local.Options{Logger: sb.log, Buckets: []string{devBucket, devLandingBucket}}); err != nil {
+	if sb.s3srv, err = s3local.Start(s3local.Options{Logger: sb.log, Buckets: []string{devBucket, devLandingBucket, avroBucket}}); err != nil {
 		return nil, err
 	}
 	sb.s3 = localS3Client(sb.s3srv.URL())
@@ -348,6 +392,14 @@ func startSandbox(ctx context.Context, o devOptions, progress io.Writer) (_ *san
 	}
 	if err = sb.startSource(ctx); err != nil {
 		return nil, err
+	}
+	if err = sb.startAvro(); err != nil {
+		return nil, err
+	}
+	if o.sink == sinkAll || o.sink == "" {
+		if err = sb.startDynamoLane(ctx, progress); err != nil {
+			return nil, err
+		}
 	}
 	sb.log.Info("sandbox started", "broker", sb.kafka.Bootstrap(), "s3", sb.s3srv.URL(), "settings", sb.props)
 	return sb, nil
@@ -392,13 +444,49 @@ func (sb *sandbox) buildHandler(ctx context.Context) (*sink.Handler, error) {
 		sink.WithLogger(sink.NewLogger(sb.logf)), sink.WithMetricsTo(sb.logf))
 }
 
+// startDynamoLane starts the DynamoDB sink's lane of --sink all. When DynamoDB Local does not
+// start, the lane is left out, saying so on progress: the S3 path still runs.
+func (sb *sandbox) startDynamoLane(ctx context.Context, progress io.Writer) error {
+	lo := sb.opts
+	lo.sink = sinkDynamoDB
+	d := &sandbox{
+		opts: lo, dataDir: sb.dataDir, logPath: sb.logPath, storePath: sb.storePath,
+		logf: sb.logf, log: sb.log, kafka: sb.kafka, s3srv: sb.s3srv, s3: sb.s3, store: sb.store,
+		pos: map[record.TopicPartition]int64{}, stats: map[record.TopicPartition]*partStats{}, objects: map[string]objectReport{},
+	}
+	if err := d.startDynamo(ctx, progress); err != nil {
+		d.closeDynamo()
+		if ctx.Err() != nil {
+			return err
+		}
+		sb.dynSkipped = err.Error()
+		sb.log.Warn("DynamoDB sink left out: DynamoDB Local did not start", "error", err)
+		fmt.Fprintf(progress, "%s dev: the DynamoDB sink is left out of this run: DynamoDB Local did not start: %v\n"+
+			"It needs Java 17 or later on PATH (and npm's registry on the first run). Install Java, or run '%s dev --sink s3' for the S3 path alone without this warning.\n",
+			prog, err, prog)
+		return nil
+	}
+	h, err := d.buildHandler(ctx)
+	if err != nil {
+		d.closeDynamo()
+		return err
+	}
+	d.handler = h
+	sb.dyn = d
+	return nil
+}
+
 func (sb *sandbox) close() {
+	if sb.dyn != nil {
+		sb.dyn.closeDynamo()
+	}
 	if sb.s3srv != nil {
 		if err := sb.s3srv.Close(); err != nil && sb.log != nil {
 			sb.log.Warn("closing the S3 server", "error", err)
 		}
 	}
 	sb.closeSource()
+	sb.closeAvro()
 	sb.closeDynamo()
 	if sb.kafka != nil {
 		sb.kafka.Close()
@@ -420,6 +508,9 @@ func (sb *sandbox) seed(ctx context.Context) error {
 		return err
 	}
 	sb.sample = s
+	if sb.dyn != nil {
+		sb.dyn.sample = s
+	}
 	sb.log.Info("sample records produced", "records", len(s.records), "tombstones", s.tombstones)
 	return sb.dropSample(ctx) // and an object for the S3 source
 }
@@ -430,7 +521,27 @@ func (sb *sandbox) seed(ctx context.Context) error {
 // On success the positions move to the log ends; after a failure they stay, so that the next poll
 // delivers the same records again, as the event-source mapping retries a failed batch (the
 // handler skips what was committed). It returns how many records it delivered.
+//
+// With --sink all, the DynamoDB sink's lane is polled after the S3 sink, from its own positions:
+// the sinks are independent, as two event-source mappings are, and a failure of one does not
+// hold the other back.
 func (sb *sandbox) poll(ctx context.Context) (int, error) {
+	n, err := sb.pollSink(ctx)
+	if sb.dyn == nil {
+		return n, err
+	}
+	if err != nil {
+		err = fmt.Errorf("S3 sink: %w", err)
+	}
+	dn, derr := sb.dyn.pollSink(ctx)
+	if derr != nil {
+		derr = fmt.Errorf("DynamoDB sink: %w", derr)
+	}
+	return n + dn, errors.Join(err, derr)
+}
+
+// pollSink is poll for one sink: the sandbox's own.
+func (sb *sandbox) pollSink(ctx context.Context) (int, error) {
 	if err := sb.pollSource(ctx); err != nil { // new objects through the S3 source first
 		return 0, err
 	}
@@ -555,8 +666,11 @@ func (sb *sandbox) connectorName() string {
 
 // sinkTitle names the sink of --sink in messages.
 func sinkTitle(s string) string {
-	if s == sinkDynamoDB {
+	switch s {
+	case sinkDynamoDB:
 		return "DynamoDB sink"
+	case sinkS3:
+		return "S3 sink"
 	}
-	return "S3 sink"
+	return "sinks"
 }

@@ -37,28 +37,34 @@ func TestBinary(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	bin := buildBinary(t)
-	t.Run("once text, AWS_CA_BUNDLE as set on this machine", func(t *testing.T) {
+	cacheEnv := emulatorCacheEnv(t)
+	t.Run("once text, both sinks, AWS_CA_BUNDLE as set on this machine", func(t *testing.T) {
 		t.Parallel()
-		onceText(t, bin, strippedEnv(t, true))
+		onceText(t, bin, append(strippedEnv(t, true), cacheEnv), true)
 	})
-	t.Run("once text, AWS_CA_BUNDLE unset", func(t *testing.T) {
+	t.Run("once text, S3 sink, AWS_CA_BUNDLE unset", func(t *testing.T) {
 		t.Parallel()
-		onceText(t, bin, strippedEnv(t, false))
+		onceText(t, bin, strippedEnv(t, false), false, "--sink", "s3")
 	})
-	t.Run("once text, misleading AWS settings", func(t *testing.T) {
+	t.Run("once text, both sinks, misleading AWS settings", func(t *testing.T) {
 		// A profile that does not exist and half a key pair: the SDK's default chain would fail
 		// on either. The sandbox must not look.
 		t.Parallel()
-		onceText(t, bin, append(strippedEnv(t, true), "AWS_PROFILE=lambda-connect-no-such-profile",
-			"AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_REGION=eu-west-3", "AWS_ENDPOINT_URL_S3=http://127.0.0.1:1"))
+		onceText(t, bin, append(strippedEnv(t, true), cacheEnv, "AWS_PROFILE=lambda-connect-no-such-profile",
+			"AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_REGION=eu-west-3", "AWS_ENDPOINT_URL_S3=http://127.0.0.1:1",
+			"AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:1"), true)
 	})
-	t.Run("once json bytearray gzip", func(t *testing.T) {
+	t.Run("once text, no java: the S3 path alone, said so", func(t *testing.T) {
 		t.Parallel()
-		onceJSON(t, bin)
+		onceNoJava(t, bin)
+	})
+	t.Run("once json bytearray gzip, both sinks", func(t *testing.T) {
+		t.Parallel()
+		onceJSON(t, bin, cacheEnv)
 	})
 	t.Run("once, DynamoDB sink", func(t *testing.T) {
 		t.Parallel()
-		onceDynamoDB(t, bin)
+		onceDynamoDB(t, bin, cacheEnv)
 	})
 	t.Run("keeps running until interrupted", func(t *testing.T) {
 		t.Parallel()
@@ -78,7 +84,7 @@ func TestBinary(t *testing.T) {
 			{[]string{"help", "dev"}, 0, "-batch-size", ""},
 			{[]string{"deploy-everything"}, exitUsage, "", "unknown command \"deploy-everything\"\nRun 'lambda-connect help' for the list of commands."},
 			{[]string{"dev", "--format", "avro"}, exitUsage, "", "--format \"avro\": want json or bytearray"},
-			{[]string{"dev", "--sink", "mongodb"}, exitUsage, "", "--sink \"mongodb\": want s3 or dynamodb"},
+			{[]string{"dev", "--sink", "mongodb"}, exitUsage, "", "--sink \"mongodb\": want all, s3 or dynamodb"},
 			{[]string{"dev", "--sink", "dynamodb", "--compression", "gzip"}, exitUsage, "", "--compression \"gzip\": the S3 sink's object compression"},
 		} {
 			res := runBinary(t, bin, strippedEnv(t, true), tc.args...)
@@ -90,6 +96,20 @@ func TestBinary(t *testing.T) {
 			}
 		}
 	})
+}
+
+// emulatorCacheEnv fetches DynamoDB Local (so that a first download does not count in dev's
+// time) and returns the variable that points the binary, whose HOME is an empty directory, at
+// this machine's cache.
+func emulatorCacheEnv(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	dir, err := dynamolocal.Fetch(ctx)
+	if err != nil {
+		t.Fatalf("fetching DynamoDB Local: %v", err)
+	}
+	return dynamolocal.EnvCache + "=" + filepath.Dir(filepath.Dir(dir))
 }
 
 func buildBinary(t *testing.T) string {
@@ -165,10 +185,21 @@ var (
 	// The S3 source's object: its lines, and how many of them are in orders.
 	sourceLine   = regexp.MustCompile(`(?m)^  s3://lambda-connect-dev-landing/incoming/\S+\.jsonl  (\d+) lines -> (\d+) records in orders \(1 invocation\)$`)
 	keyPartition = regexp.MustCompile(`^topics/(orders|clicks\.v1)/partition=(\d+)/(orders|clicks\.v1)\+(\d+)\+(\d{10})\.json$`)
+
+	// The --sink all summary: the DynamoDB sink's part and where the source's lines went.
+	dynamoPart = regexp.MustCompile(`(?m)^DynamoDB sink dev-dynamodb-sink: (\d+) records through the DynamoDB sink in \d+ invocations? \(batch size 100\), from its own committed offsets$`)
+	dynamoDone = regexp.MustCompile(`(?m)^(\d+) records delivered -> (\d+) items = one per order, each written once \(1 skipped\); every partition is committed up to its log end\.$`)
+	// The Avro lane: the registry, the produced records, the Parquet objects and the read-back.
+	avroProduced  = regexp.MustCompile(`(?m)^  produced (\d+) Confluent-framed Avro orders to orders\.avro \(2 partitions\), schema id\(s\) \[(\d+)\] registered under orders\.avro-value$`)
+	avroObjectRow = regexp.MustCompile(`(?m)^    s3://lambda-connect-dev-avro/topics/orders\.avro/partition=\d+/orders\.avro\+\d+\+\d{10}\.parquet  (\d+) rows?$`)
+	avroReadBack  = regexp.MustCompile(`(?m)^  read back with the S3 source's Parquet reader: (\d+) rows, every order exactly once$`)
+	tracedLine    = regexp.MustCompile(`(?m)^The (\d+) lines of s3://lambda-connect-dev-landing/incoming/\S+\.jsonl: (\d+) in the S3 sink's output, (\d+) in the DynamoDB sink's output: each exactly once\.$`)
 )
 
-func onceText(t *testing.T, bin string, env []string) {
-	res := runBinary(t, bin, env, "dev", "--once", "--records", "150")
+// onceText runs dev --once in text with args, and checks the S3 sink's summary and, with both,
+// the DynamoDB sink's and where the S3 source's lines went.
+func onceText(t *testing.T, bin string, env []string, both bool, args ...string) {
+	res := runBinary(t, bin, env, append([]string{"dev", "--once", "--records", "150"}, args...)...)
 	if res.code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
 	}
@@ -234,9 +265,62 @@ func onceText(t *testing.T, bin string, env []string) {
 	if total[1] != strconv.Itoa(sum) || total[2] != strconv.Itoa(len(rows)) || total[3] != strconv.Itoa(produced+devSourceLines) {
 		t.Errorf("total line %q disagrees with the rows: %d records in %d objects", total[0], sum, len(rows))
 	}
+	checkAvroText(t, res.stdout)
+	if !both {
+		if dynamoPart.MatchString(res.stdout) || strings.Contains(res.stdout, "What moved where") {
+			t.Errorf("--sink s3 printed the DynamoDB sink's part:\n%s", res.stdout)
+		}
+		return
+	}
+	// The orders (three records in five, and the S3 source's lines) went through the DynamoDB
+	// sink too: one item each but the tombstone.
+	orders := 0
+	for i := range produced {
+		if i%5 < 3 {
+			orders++
+		}
+	}
+	if d := dynamoPart.FindStringSubmatch(res.stdout); d == nil || d[1] != strconv.Itoa(orders+devSourceLines) {
+		t.Errorf("DynamoDB sink part %q: want %d records (orders only)\n%s", d, orders+devSourceLines, res.stdout)
+	}
+	if d := dynamoDone.FindStringSubmatch(res.stdout); d == nil || d[1] != strconv.Itoa(orders+devSourceLines) || d[2] != strconv.Itoa(orders+devSourceLines-1) {
+		t.Errorf("DynamoDB sink total %q: want %d records -> %d items\n%s", d, orders+devSourceLines, orders+devSourceLines-1, res.stdout)
+	}
+	want := strconv.Itoa(devSourceLines)
+	if tr := tracedLine.FindStringSubmatch(res.stdout); tr == nil || tr[1] != want || tr[2] != want || tr[3] != want {
+		t.Errorf("where the source's lines went: %q, want each of the %d lines in both sinks\n%s", tr, devSourceLines, res.stdout)
+	}
 }
 
-func onceJSON(t *testing.T, bin string) {
+// onceNoJava runs dev --once where java cannot be found: the DynamoDB sink is left out, saying
+// so on stderr and in the summary, and the S3 path runs.
+func onceNoJava(t *testing.T, bin string) {
+	var env []string
+	for _, kv := range strippedEnv(t, true) {
+		if !strings.HasPrefix(kv, "PATH=") {
+			env = append(env, kv)
+		}
+	}
+	res := runBinary(t, bin, append(env, "PATH="+t.TempDir()), "dev", "--once", "--records", "40")
+	if res.code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+	}
+	for _, want := range []string{"the DynamoDB sink is left out of this run", "java", "lambda-connect dev --sink s3"} {
+		if !strings.Contains(res.stderr, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, res.stderr)
+		}
+	}
+	for _, want := range []string{"DynamoDB sink: left out of this run, DynamoDB Local did not start", "DynamoDB sink  left out",
+		"24 in the S3 sink's output: each exactly once.", "every partition is committed up to its log end."} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("summary does not say %q:\n%s", want, res.stdout)
+		}
+	}
+}
+
+// onceJSON runs dev --once with the JSON summary and both sinks: the S3 sink's objects and the
+// DynamoDB sink's items each hold every line of the S3 source's object exactly once.
+func onceJSON(t *testing.T, bin, cacheEnv string) {
 	dataDir := filepath.Join(t.TempDir(), "data")
 	// An offsets file left by an earlier run is reset: this one would skip every record.
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
@@ -256,7 +340,7 @@ func onceJSON(t *testing.T, bin string) {
 	}
 
 	const produced, batch = 97, 7
-	res := runBinary(t, bin, strippedEnv(t, true), "dev", "--once", "--output", "json", "--format", "bytearray",
+	res := runBinary(t, bin, append(strippedEnv(t, true), cacheEnv), "dev", "--once", "--output", "json", "--format", "bytearray",
 		"--compression", "gzip", "--batch-size", strconv.Itoa(batch), "--records", strconv.Itoa(produced), "--data-dir", dataDir)
 	if res.code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
@@ -279,6 +363,60 @@ func onceJSON(t *testing.T, bin string) {
 	if src := rep.Source; src == nil || len(src.Objects) != 1 || src.Produced != devSourceLines || src.InKafka != devSourceLines ||
 		!src.Objects[0].Complete || src.Objects[0].Records != devSourceLines || src.Objects[0].Duplicates != 0 || src.Topic != "orders" {
 		t.Errorf("S3 source report %+v: want one complete object of %d lines, each in orders once", src, devSourceLines)
+	} else {
+		o := src.Objects[0]
+		for _, c := range []*sinkCopies{o.InS3, o.InDynamoDB} {
+			if c == nil || c.Found != devSourceLines || c.Duplicates != 0 {
+				t.Errorf("S3 source object in a sink: %+v; want each of its %d lines once (in_s3 %+v, in_dynamodb %+v)", c, devSourceLines, o.InS3, o.InDynamoDB)
+			}
+		}
+	}
+	// The DynamoDB sink ran too, on orders, from its own offsets: one item per order.
+	orders := 0
+	for i := range produced {
+		if i%5 < 3 {
+			orders++
+		}
+	}
+	if d := rep.DynamoDB; rep.Sink != sinkAll || d == nil || d.Table == nil || rep.DynamoDBSkipped != "" {
+		t.Errorf("sink %q, DynamoDB report %+v (skipped %q): want both sinks", rep.Sink, d, rep.DynamoDBSkipped)
+	} else {
+		if d.Connector != devDynamoConnector || d.Delivered != orders+devSourceLines || d.Skipped != 1 || d.Source != nil {
+			t.Errorf("DynamoDB sink: connector %s, delivered %d, skipped %d; want %s, %d, 1", d.Connector, d.Delivered, d.Skipped, devDynamoConnector, orders+devSourceLines)
+		}
+		if d.Table.Items != orders+devSourceLines-1 || d.Table.Orders != d.Table.Items || len(d.Table.Mismatches) != 0 {
+			t.Errorf("DynamoDB table: %d items, %d orders, mismatches %v; want %d", d.Table.Items, d.Table.Orders, d.Table.Mismatches, orders+devSourceLines-1)
+		}
+		for _, p := range d.Partitions {
+			if p.Topic != "orders" || p.Committed != p.LogEnd {
+				t.Errorf("DynamoDB sink: %s-%d committed %d, log end %d", p.Topic, p.Partition, p.Committed, p.LogEnd)
+			}
+		}
+	}
+	// The Avro lane: one schema registered, every order in the Parquet exactly once.
+	if a := rep.Avro; a == nil {
+		t.Errorf("no Avro lane in the report")
+	} else {
+		if !strings.HasPrefix(a.RegistryURL, "http://127.0.0.1:") || a.Topic != avroTopic || a.Subject != "orders.avro-value" ||
+			a.Produced != avroRecords || a.Delivered != avroRecords || len(a.SchemaIDs) != 1 || a.SchemaIDs[0] < 1 {
+			t.Errorf("Avro lane %+v: want %d orders through one registered schema", a, avroRecords)
+		}
+		if a.Settings["value.converter"] != "io.confluent.connect.avro.AvroConverter" || a.Settings["format.class"] != "io.confluent.connect.s3.format.parquet.ParquetFormat" ||
+			a.Settings["value.converter.schema.registry.url"] != a.RegistryURL {
+			t.Errorf("Avro lane settings %v", a.Settings)
+		}
+		rows := 0
+		for _, o := range a.Objects {
+			if !strings.HasPrefix(o.Key, "topics/orders.avro/partition=") || !strings.HasSuffix(o.Key, ".parquet") || o.Rows < 1 || o.Rows > batch {
+				t.Errorf("Avro lane object %+v", o)
+			}
+			rows += o.Rows
+		}
+		// Objects are written per invocation and partition: at least one per partition, and
+		// with --batch-size 7 at most 7 rows each.
+		if len(a.Objects) < avroPartitions || rows != avroRecords || a.ReadBack != avroRecords || len(a.Missing)+len(a.Duplicated) != 0 {
+			t.Errorf("Avro lane: %d rows in %d objects, read back %d, missing %v, duplicated %v; want %d in at least %d", rows, len(a.Objects), a.ReadBack, a.Missing, a.Duplicated, avroRecords, avroPartitions)
+		}
 	}
 	if min := (produced + batch - 1) / batch; rep.Invocations < min || rep.BatchSize != batch {
 		t.Errorf("%d invocations of batch size %d for %d records, want at least %d", rep.Invocations, rep.BatchSize, produced, min)
@@ -350,7 +488,7 @@ func continuous(t *testing.T, bin string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), devBudget)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "dev", "--output", "json", "--records", "20", "--poll-interval", "50ms", "--data-dir", t.TempDir())
+	cmd := exec.CommandContext(ctx, bin, "dev", "--sink", "s3", "--output", "json", "--records", "20", "--poll-interval", "50ms", "--data-dir", t.TempDir())
 	cmd.Env = strippedEnv(t, true)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -406,6 +544,10 @@ func continuous(t *testing.T, bin string) {
 	broker, _ := running["broker"].(string)
 	if running["event"] != "running" || broker == "" || !strings.Contains(fmt.Sprint(running["commands"]), "kcat -b "+broker+" -L") {
 		t.Fatalf("running event: %v", running)
+	}
+	if reg, _ := running["schema_registry"].(string); !strings.HasPrefix(reg, "http://127.0.0.1:") ||
+		!strings.Contains(fmt.Sprint(running["commands"]), "curl -s "+reg+"/subjects/orders.avro-value/versions/latest") {
+		t.Errorf("running event without the schema registry: %v", running)
 	}
 
 	ts := time.Now().UnixMilli()
@@ -464,19 +606,9 @@ func continuous(t *testing.T, bin string) {
 }
 
 // onceDynamoDB runs dev --once --sink dynamodb, in JSON then in text with misleading AWS settings,
-// and checks that the table is the materialized view of orders (each customer's latest order,
-// the tombstone applied), that every partition is committed, and that DynamoDB Local is stopped.
-func onceDynamoDB(t *testing.T, bin string) {
-	// The binary runs with HOME in an empty directory: point it at this machine's cache, and
-	// fetch the emulator first so that a first download does not count in dev's time.
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	dir, err := dynamolocal.Fetch(ctx)
-	if err != nil {
-		t.Fatalf("fetching DynamoDB Local: %v", err)
-	}
-	cacheEnv := dynamolocal.EnvCache + "=" + filepath.Dir(filepath.Dir(dir))
-
+// and checks that the table holds orders by customer (one item per order, the tombstone
+// skipped), that every partition is committed, and that DynamoDB Local is stopped.
+func onceDynamoDB(t *testing.T, bin, cacheEnv string) {
 	const produced, batch = 120, 9
 	res := runBinary(t, bin, append(strippedEnv(t, true), cacheEnv), "dev", "--once", "--sink", "dynamodb", "--output", "json",
 		"--records", strconv.Itoa(produced), "--batch-size", strconv.Itoa(batch))
@@ -503,18 +635,21 @@ func onceDynamoDB(t *testing.T, bin string) {
 			orders++
 		}
 	}
-	if rep.Delivered != orders+devSourceLines || rep.Tombstones != 1 || rep.Written != 0 || rep.Objects != 0 {
+	if rep.Delivered != orders+devSourceLines || rep.Tombstones != 1 || rep.Skipped != 1 || rep.Written != 0 || rep.Objects != 0 {
 		t.Errorf("delivered %d, tombstones %d, written %d in %d objects; want %d delivered (orders only), 1 tombstone, nothing in S3",
 			rep.Delivered, rep.Tombstones, rep.Written, rep.Objects, orders+devSourceLines)
 	}
 	if min := (rep.Delivered + batch - 1) / batch; rep.Invocations < min {
 		t.Errorf("%d invocations for %d records of batch size %d", rep.Invocations, rep.Delivered, batch)
 	}
-	if len(tab.Mismatches) != 0 || tab.Keys != customers || tab.Items != tab.Keys-tab.Deleted || tab.Items == 0 {
-		t.Errorf("table: %d items, %d keys, %d deleted, mismatches %v; want one item per customer (%d) less the deleted", tab.Items, tab.Keys, tab.Deleted, tab.Mismatches, customers)
+	if len(tab.Mismatches) != 0 || tab.Customers != customers || tab.Items != tab.Orders || tab.Items != orders+devSourceLines-1 {
+		t.Errorf("table: %d items, %d orders, %d customers, mismatches %v; want one item per order (%d), %d customers", tab.Items, tab.Orders, tab.Customers, tab.Mismatches, orders+devSourceLines-1, customers)
+	}
+	if o := rep.Source.Objects; len(o) != 1 || o[0].InDynamoDB == nil || o[0].InDynamoDB.Found != devSourceLines || o[0].InS3 != nil {
+		t.Errorf("S3 source objects %+v: want each line in the table", o)
 	}
 	if tab.Name != devTable || !strings.HasPrefix(tab.Endpoint, "http://127.0.0.1:") || tab.Strategy != dynamodbsink.StrategyConditional ||
-		rep.Settings[dynamodbsink.KeyPKHash] != "key:customer" || rep.Settings[dynamodbsink.KeyEndpoint] != tab.Endpoint {
+		rep.Settings[dynamodbsink.KeyPKHash] != "key:customer" || rep.Settings[dynamodbsink.KeyPKSort] != "value.order_id" || rep.Settings[dynamodbsink.KeyEndpoint] != tab.Endpoint {
 		t.Errorf("table %+v, settings %v", tab, rep.Settings)
 	}
 	items, tombstones := 0, 0
@@ -532,7 +667,7 @@ func onceDynamoDB(t *testing.T, bin string) {
 		t.Errorf("%d sample items", len(tab.Sample))
 	}
 	for _, it := range tab.Sample {
-		if c, _ := it[devTableKey].(string); !strings.HasPrefix(c, "customer-") || it["order_id"] == nil || it["_kafka_offset"] == nil {
+		if c, _ := it[devTableKey].(string); !strings.HasPrefix(c, "customer-") || it[devTableSort] == nil || it["_kafka_offset"] == nil {
 			t.Errorf("sample item %v: want a customer's order with its source offset", it)
 		}
 	}
@@ -557,9 +692,9 @@ func onceDynamoDB(t *testing.T, bin string) {
 		regexp.MustCompile(`(?m)^lambda-connect dev: \d+ records through the DynamoDB sink in \d+ invocations? `),
 		regexp.MustCompile(`(?m)^  emulator +\S+ +\(downloaded from npm on the first run, then cached\)$`),
 		regexp.MustCompile(`(?m)^orders-0 +(\d+) +(\d+) +\d+ +\d+ +\d+$`),
-		regexp.MustCompile(`(?m)^Table orders \(hash key customer \(S\): the record key, write strategy conditional\): \d+ items for 11 customers`),
-		regexp.MustCompile(`(?m)^  customer=customer-\d+ _kafka_offset=\d+ _kafka_partition=\d _kafka_topic=orders amount=\S+ currency=EUR items=\d order_id=o-\S+$`),
-		regexp.MustCompile(`(?m)^\d+ records delivered -> \d+ items = each key's latest record, applied once; every partition is committed up to its log end\.$`),
+		regexp.MustCompile(`(?m)^Table orders \(hash key customer \(S\): the record key, sort key order_id \(S\): the value's order_id, write strategy conditional\): \d+ items for 11 customers: one item per order\.$`),
+		regexp.MustCompile(`(?m)^  customer=customer-\d+ order_id=o-\S+ _kafka_offset=\d+ _kafka_partition=\d _kafka_topic=orders amount=\S+ currency=EUR items=\d$`),
+		regexp.MustCompile(`(?m)^\d+ records delivered -> \d+ items = one per order, each written once \(1 skipped\); every partition is committed up to its log end\.$`),
 	} {
 		if !want.MatchString(res.stdout) {
 			t.Errorf("text: no line matching %s:\n%s", want, res.stdout)
@@ -567,5 +702,28 @@ func onceDynamoDB(t *testing.T, bin string) {
 	}
 	if strings.Contains(res.stdout, "clicks.v1-") {
 		t.Errorf("text: clicks.v1 listed, but the DynamoDB sink does not read it:\n%s", res.stdout)
+	}
+}
+
+// checkAvroText checks the Avro lane's part of a text summary: avroRecords orders produced with
+// one registered schema, Parquet objects holding them all, each read back once.
+func checkAvroText(t *testing.T, stdout string) {
+	t.Helper()
+	if !strings.Contains(stdout, "Avro lane: schema registry http://127.0.0.1:") {
+		t.Errorf("no Avro lane with its registry URL:\n%s", stdout)
+	}
+	if m := avroProduced.FindStringSubmatch(stdout); m == nil || m[1] != strconv.Itoa(avroRecords) {
+		t.Errorf("Avro lane produced %q, want %d orders with one schema id", m, avroRecords)
+	}
+	rows := 0
+	for _, m := range avroObjectRow.FindAllStringSubmatch(stdout, -1) {
+		n, _ := strconv.Atoi(m[1])
+		rows += n
+	}
+	if rows != avroRecords {
+		t.Errorf("the Avro lane's Parquet objects hold %d rows, want %d:\n%s", rows, avroRecords, stdout)
+	}
+	if m := avroReadBack.FindStringSubmatch(stdout); m == nil || m[1] != strconv.Itoa(avroRecords) {
+		t.Errorf("Avro lane read-back %q, want %d rows, each order once", m, avroRecords)
 	}
 }

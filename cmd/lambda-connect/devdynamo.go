@@ -26,13 +26,15 @@ import (
 	"github.com/lambda-connect/lambda-connect/infra/dynamolocal"
 )
 
-// The DynamoDB sink part of the sandbox (dev --sink dynamodb): DynamoDB Local instead of the
-// bucket, and the real DynamoDB sink handler instead of the S3 sink's. The table is a
-// materialized view of orders: one item per customer (the record key), holding the customer's
-// latest order; the tombstone deletes its customer's item (delete.enabled=true).
+// The DynamoDB sink part of the sandbox (dev --sink dynamodb, and the default --sink all):
+// DynamoDB Local and the real DynamoDB sink handler. The table holds orders by customer: hash key
+// the record key (the customer), sort key the value's order_id, so that every order is one item,
+// written once whatever the retries; tombstones are skipped (delete.enabled=false: a tombstone
+// has no order_id to name an item by).
 
 // Values of dev's --sink.
 const (
+	sinkAll      = "all"
 	sinkS3       = "s3"
 	sinkDynamoDB = "dynamodb"
 )
@@ -42,8 +44,10 @@ const (
 	// devTable is the table orders go to: table.name.format ${topic}.
 	devTable = "orders"
 	// devTableKey is the table's hash key attribute: the record key (aws.dynamodb.pk.hash
-	// key:customer), and no sort key.
-	devTableKey = "customer"
+	// key:customer); devTableSort its sort key: the value's order_id (aws.dynamodb.pk.sort
+	// value.order_id).
+	devTableKey  = "customer"
+	devTableSort = "order_id"
 	// devSourcePrefix is the sink's source.attribute.prefix (its default).
 	devSourceAttrPrefix = "_kafka_"
 	dynamoLogFile       = "dynamodb-local.log"
@@ -62,32 +66,35 @@ func dynamoProps(endpoint string) map[string]string {
 		"connector.name":                 devDynamoConnector,
 		dynamodbsink.KeyTableNameFormat:  "${topic}",
 		dynamodbsink.KeyPKHash:           "key:" + devTableKey,
-		dynamodbsink.KeyPKSort:           dynamodbsink.NoSortKey,
+		dynamodbsink.KeyPKSort:           "value." + devTableSort,
 		dynamodbsink.KeyRegion:           dynamolocal.Region,
 		dynamodbsink.KeyEndpoint:         endpoint,
-		dynamodbsink.KeyDeleteEnabled:    "true",
+		dynamodbsink.KeyDeleteEnabled:    "false",
 		"key.converter":                  "org.apache.kafka.connect.storage.StringConverter",
 		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
 		"value.converter.schemas.enable": "false",
 	}
 }
 
-// tableReport is the DynamoDB table after a dev pass, next to what it should hold: each key's
-// latest record applied once (a tombstone: no item).
+// tableReport is the DynamoDB table after a dev pass, next to what it should hold: one item per
+// order delivered, written from that order's record (the latest, should an order_id repeat).
 type tableReport struct {
 	Name     string `json:"name"`
 	Endpoint string `json:"endpoint"`
 	HashKey  string `json:"hash_key"`
+	SortKey  string `json:"sort_key"`
 	// EmulatorDir is where DynamoDB Local is cached (fetched from npm on the first run).
 	EmulatorDir string `json:"emulator_dir"`
 	Strategy    string `json:"write_strategy"`
 	Items       int    `json:"items"`
-	// Keys counts the distinct record keys delivered; Deleted those whose latest record is a
-	// tombstone, which deleted the item.
-	Keys    int `json:"keys"`
-	Deleted int `json:"deleted"`
+	// Orders counts the distinct orders (customer and order_id) delivered: one item each;
+	// Customers the distinct customers among them.
+	Orders    int `json:"orders"`
+	Customers int `json:"customers"`
 	// Sample holds a few items, as plain JSON, in key order.
 	Sample []map[string]any `json:"sample"`
+	// orderIDs are the items' order_id attributes, to trace the S3 source's lines.
+	orderIDs []string
 	// Mismatches lists every difference between the table and the records' latest values.
 	Mismatches []string `json:"mismatches,omitempty"`
 }
@@ -111,10 +118,16 @@ func (sb *sandbox) startDynamo(ctx context.Context, progress io.Writer) error {
 		return err
 	}
 	_, err = sb.ddbClient.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String(devTable),
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(devTableKey), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(devTableKey), KeyType: types.KeyTypeHash}},
-		BillingMode:          types.BillingModePayPerRequest,
+		TableName: aws.String(devTable),
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String(devTableKey), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(devTableSort), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(devTableKey), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(devTableSort), KeyType: types.KeyTypeRange},
+		},
+		BillingMode: types.BillingModePayPerRequest,
 	})
 	if err != nil {
 		return errclass.New(errclass.Retriable, "table "+devTable, fmt.Errorf("creating it in DynamoDB Local at %s: %w", sb.ddb.Endpoint(), err))
@@ -154,16 +167,33 @@ func (sb *sandbox) closeDynamo() {
 	}
 }
 
-// noteDelivered records delivered records (in offset order per partition) in the expected view:
-// the latest record of each key.
+// noteDelivered records delivered records (in offset order per partition) in the expected
+// table: each order's latest record, by customer and order_id. Tombstones are skipped, and so
+// are values without a string order_id (the sink rejects them: they name no item).
 func (sb *sandbox) noteDelivered(recs []record.Record) {
 	if sb.view == nil {
 		return
 	}
 	for _, r := range recs {
-		sb.view[string(r.Key)] = r
+		if id, ok := orderID(r.Value); ok {
+			sb.view[itemID(string(r.Key), id)] = r
+		}
 	}
 }
+
+// orderID returns the order_id field of a JSON object value.
+func orderID(v []byte) (string, bool) {
+	var m struct {
+		OrderID *string `json:"order_id"`
+	}
+	if v == nil || json.Unmarshal(v, &m) != nil || m.OrderID == nil {
+		return "", false
+	}
+	return *m.OrderID, true
+}
+
+// itemID names an item of the table by its primary key.
+func itemID(customer, order string) string { return customer + " / " + order }
 
 // tableItems scans the table.
 func (sb *sandbox) tableItems(ctx context.Context) ([]map[string]types.AttributeValue, error) {
@@ -186,45 +216,50 @@ func (sb *sandbox) dynamoReport(ctx context.Context, rep *devReport, committed m
 		return err
 	}
 	tr := &tableReport{Name: devTable, Endpoint: sb.ddb.Endpoint(), HashKey: devTableKey + " (S): the record key",
-		EmulatorDir: sb.emulatorDir, Strategy: sb.strategy, Items: len(items), Keys: len(sb.view)}
+		SortKey: devTableSort + " (S): the value's order_id", EmulatorDir: sb.emulatorDir, Strategy: sb.strategy,
+		Items: len(items), Orders: len(sb.view)}
+	customers := map[string]bool{}
+	for _, r := range sb.view {
+		customers[string(r.Key)] = true
+	}
+	tr.Customers = len(customers)
 	perPartition := map[record.TopicPartition]int{}
 	byKey := map[string]map[string]types.AttributeValue{}
 	for _, it := range items {
 		k, _ := it[devTableKey].(*types.AttributeValueMemberS)
-		if k == nil {
-			tr.Mismatches = append(tr.Mismatches, fmt.Sprintf("an item without a string %s attribute: %v", devTableKey, it))
+		o, _ := it[devTableSort].(*types.AttributeValueMemberS)
+		if k == nil || o == nil {
+			tr.Mismatches = append(tr.Mismatches, fmt.Sprintf("an item without string %s and %s attributes: %v", devTableKey, devTableSort, it))
 			continue
 		}
-		byKey[k.Value] = it
+		id := itemID(k.Value, o.Value)
+		byKey[id] = it
+		tr.orderIDs = append(tr.orderIDs, o.Value)
 		tp, _, ok := itemSource(it)
 		if !ok {
-			tr.Mismatches = append(tr.Mismatches, fmt.Sprintf("item %s=%s: no %stopic/partition/offset attributes", devTableKey, k.Value, devSourceAttrPrefix))
+			tr.Mismatches = append(tr.Mismatches, fmt.Sprintf("item %s: no %stopic/partition/offset attributes", id, devSourceAttrPrefix))
 			continue
 		}
 		perPartition[tp]++
 	}
-	for key, r := range sb.view {
-		it, ok := byKey[key]
+	for _, id := range sortedKeys(sb.view) {
+		r := sb.view[id]
+		it, ok := byKey[id]
 		switch {
-		case r.Value == nil:
-			tr.Deleted++
-			if ok {
-				tr.Mismatches = append(tr.Mismatches, fmt.Sprintf("item %s=%s: present, but its latest record (%s offset %d) is a tombstone", devTableKey, key, r.TopicPartition(), r.Offset))
-			}
 		case !ok:
-			tr.Mismatches = append(tr.Mismatches, fmt.Sprintf("item %s=%s: missing, want the record at %s offset %d", devTableKey, key, r.TopicPartition(), r.Offset))
+			tr.Mismatches = append(tr.Mismatches, fmt.Sprintf("item %s: missing, want the record at %s offset %d", id, r.TopicPartition(), r.Offset))
 		default:
 			if tp, off, _ := itemSource(it); tp != r.TopicPartition() || off != r.Offset {
-				tr.Mismatches = append(tr.Mismatches, fmt.Sprintf("item %s=%s: holds the record at %s offset %d, want %s offset %d (its key's latest)", devTableKey, key, tp, off, r.TopicPartition(), r.Offset))
+				tr.Mismatches = append(tr.Mismatches, fmt.Sprintf("item %s: holds the record at %s offset %d, want %s offset %d (the order's latest)", id, tp, off, r.TopicPartition(), r.Offset))
 			}
 		}
-		delete(byKey, key)
+		delete(byKey, id)
 	}
-	for _, key := range sortedKeys(byKey) {
-		tr.Mismatches = append(tr.Mismatches, fmt.Sprintf("item %s=%s: no delivered record has that key", devTableKey, key))
+	for _, id := range sortedKeys(byKey) {
+		tr.Mismatches = append(tr.Mismatches, fmt.Sprintf("item %s: no delivered record names it", id))
 	}
 	slices.SortFunc(items, func(a, b map[string]types.AttributeValue) int {
-		return cmp.Compare(attrString(a[devTableKey]), attrString(b[devTableKey]))
+		return cmp.Or(cmp.Compare(attrString(a[devTableKey]), attrString(b[devTableKey])), cmp.Compare(attrString(a[devTableSort]), attrString(b[devTableSort])))
 	})
 	for _, it := range items[:min(sampleItems, len(items))] {
 		tr.Sample = append(tr.Sample, plainItem(it))
@@ -238,6 +273,7 @@ func (sb *sandbox) dynamoReport(ctx context.Context, rep *devReport, committed m
 			pr.Delivered, pr.Tombstones = st.delivered, st.tombstones
 		}
 		rep.Delivered += pr.Delivered
+		rep.Skipped += pr.Tombstones
 		rep.Partitions = append(rep.Partitions, pr)
 	}
 	rep.Table = tr
@@ -311,7 +347,7 @@ func attrString(av types.AttributeValue) string {
 	return ""
 }
 
-// check verifies that the table is each key's latest record applied once.
+// check verifies that the table holds one item per order delivered, written from its record.
 func (t *tableReport) check() error {
 	if t == nil {
 		return nil
@@ -320,8 +356,8 @@ func (t *tableReport) check() error {
 	for _, m := range t.Mismatches {
 		errs = append(errs, fmt.Errorf("table %s: %s", t.Name, m))
 	}
-	if want := t.Keys - t.Deleted; t.Items != want && len(t.Mismatches) == 0 {
-		errs = append(errs, fmt.Errorf("table %s: %d items, want %d (%d keys less %d deleted)", t.Name, t.Items, want, t.Keys, t.Deleted))
+	if t.Items != t.Orders && len(t.Mismatches) == 0 {
+		errs = append(errs, fmt.Errorf("table %s: %d items, want %d (one per order)", t.Name, t.Items, t.Orders))
 	}
 	return errors.Join(errs...)
 }
@@ -330,12 +366,8 @@ func (t *tableReport) check() error {
 func tableSection(r devReport) string {
 	t := r.Table
 	var b strings.Builder
-	fmt.Fprintf(&b, "Table %s (hash key %s, write strategy %s): %s for %s",
-		t.Name, t.HashKey, t.Strategy, plural(t.Items, "item", "items"), plural(t.Keys, "customer", "customers"))
-	if t.Deleted > 0 {
-		fmt.Fprintf(&b, ", %d deleted by a tombstone", t.Deleted)
-	}
-	b.WriteString(": each customer's latest order.\n")
+	fmt.Fprintf(&b, "Table %s (hash key %s, sort key %s, write strategy %s): %s for %s: one item per order.\n",
+		t.Name, t.HashKey, t.SortKey, t.Strategy, plural(t.Items, "item", "items"), plural(t.Customers, "customer", "customers"))
 	for _, it := range t.Sample {
 		fmt.Fprintf(&b, "  %s\n", itemLine(it))
 	}
@@ -345,30 +377,43 @@ func tableSection(r devReport) string {
 	return b.String()
 }
 
-// itemLine formats an item as attr=value, the key first, the other attributes sorted.
+// itemLine formats an item as attr=value, the primary key first, the other attributes sorted.
 func itemLine(it map[string]any) string {
-	parts := []string{fmt.Sprintf("%s=%v", devTableKey, it[devTableKey])}
+	parts := []string{fmt.Sprintf("%s=%v", devTableKey, it[devTableKey]), fmt.Sprintf("%s=%v", devTableSort, it[devTableSort])}
 	for _, k := range sortedKeys(it) {
-		if k != devTableKey {
+		if k != devTableKey && k != devTableSort {
 			parts = append(parts, fmt.Sprintf("%s=%v", k, it[k]))
 		}
 	}
 	return strings.Join(parts, " ")
 }
 
-// dynamoText is the text summary of a pass through the DynamoDB sink.
-func dynamoText(r devReport) string {
+// dynamoText is the text summary of a pass through the DynamoDB sink. lane is set for the
+// DynamoDB sink's part of a --sink all summary: the broker, S3 and the sample were described in
+// the S3 sink's part, and the S3 source's section too.
+func dynamoText(r devReport, lane bool) string {
 	t := r.Table
 	var b strings.Builder
-	fmt.Fprintf(&b, "lambda-connect dev: %s through the DynamoDB sink in %s (batch size %d), %.1fs\n\n",
-		plural(r.Delivered, "record", "records"), plural(r.Invocations, "invocation", "invocations"), r.BatchSize, float64(r.ElapsedMs)/1000)
+	if lane {
+		fmt.Fprintf(&b, "DynamoDB sink %s: %s through the DynamoDB sink in %s (batch size %d), from its own committed offsets\n\n",
+			r.Connector, plural(r.Delivered, "record", "records"), plural(r.Invocations, "invocation", "invocations"), r.BatchSize)
+	} else {
+		fmt.Fprintf(&b, "lambda-connect dev: %s through the DynamoDB sink in %s (batch size %d), %.1fs\n\n",
+			plural(r.Delivered, "record", "records"), plural(r.Invocations, "invocation", "invocations"), r.BatchSize, float64(r.ElapsedMs)/1000)
+	}
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  Kafka\t%s\t(kfake, in memory)\n", r.Broker)
+	if !lane {
+		fmt.Fprintf(tw, "  Kafka\t%s\t(kfake, in memory)\n", r.Broker)
+	}
 	fmt.Fprintf(tw, "  DynamoDB\t%s\t(DynamoDB Local, in memory, stopped at exit), table %s\n", t.Endpoint, t.Name)
 	fmt.Fprintf(tw, "  emulator\t%s\t(downloaded from npm on the first run, then cached)\n", t.EmulatorDir)
-	fmt.Fprintf(tw, "  S3\t%s\t(gofakes3, in memory), landing bucket %s for the S3 source\n", r.S3Endpoint, devLandingBucket)
+	if !lane {
+		fmt.Fprintf(tw, "  S3\t%s\t(gofakes3, in memory), landing bucket %s for the S3 source\n", r.S3Endpoint, devLandingBucket)
+	}
 	fmt.Fprintf(tw, "  offsets\t%s\t(connector %s)\n", r.OffsetsFile, r.Connector)
-	fmt.Fprintf(tw, "  log\t%s\t(the handler's JSON logs and metrics)\n", r.LogFile)
+	if !lane {
+		fmt.Fprintf(tw, "  log\t%s\t(the handler's JSON logs and metrics)\n", r.LogFile)
+	}
 	tw.Flush()
 	b.WriteString("\nDynamoDB sink settings (as CONNECT_* variables would set them):\n")
 	for _, kv := range settingsLines(r.Settings) {
@@ -379,9 +424,13 @@ func dynamoText(r devReport) string {
 	for _, st := range sandboxTopics {
 		topics = append(topics, fmt.Sprintf("%s (%d partitions)", st.name, st.partitions))
 	}
-	fmt.Fprintf(&b, "\nProduced %d sample records to %s", r.Produced, strings.Join(topics, " and "))
-	if r.Tombstones > 0 {
-		fmt.Fprintf(&b, ", %s among them: delete.enabled=true makes a tombstone delete its key's item", plural(r.Tombstones, "tombstone (null value)", "tombstones (null values)"))
+	if lane {
+		b.WriteString("\nThe tombstone is skipped here (delete.enabled=false: a tombstone has no order_id to name an item by)")
+	} else {
+		fmt.Fprintf(&b, "\nProduced %d sample records to %s", r.Produced, strings.Join(topics, " and "))
+		if r.Tombstones > 0 {
+			fmt.Fprintf(&b, ", %s among them, which the DynamoDB sink skips (delete.enabled=false: a tombstone has no order_id to name an item by)", plural(r.Tombstones, "tombstone (null value)", "tombstones (null values)"))
+		}
 	}
 	fmt.Fprintf(&b, ".\nThe DynamoDB sink reads %s only: the table's hash key is the record key, and %s's records have none.\n\n",
 		topicNames(dynamoTopics), sandboxTopics[1].name)
@@ -396,7 +445,7 @@ func dynamoText(r devReport) string {
 	}
 	tw.Flush()
 	b.WriteString("\n" + tableSection(r) + "\n")
-	fmt.Fprintf(&b, "%s delivered -> %s = each key's latest record, applied once; ", plural(r.Delivered, "record", "records"), plural(t.Items, "item", "items"))
+	fmt.Fprintf(&b, "%s delivered -> %s = one per order, each written once (%d skipped); ", plural(r.Delivered, "record", "records"), plural(t.Items, "item", "items"), r.Skipped)
 	if err := r.check(); err == nil {
 		b.WriteString("every partition is committed up to its log end.\n")
 	} else {
@@ -405,12 +454,17 @@ func dynamoText(r devReport) string {
 	return b.String()
 }
 
+// dynamoScan is the aws command that scans the sandbox's table.
+func dynamoScan(t *tableReport) string {
+	return fmt.Sprintf("AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s aws dynamodb scan --endpoint-url %s --region %s --table-name %s",
+		dynamolocal.AccessKeyID, dynamolocal.SecretAccessKey, t.Endpoint, dynamolocal.Region, t.Name)
+}
+
 // runningDynamo tells how to reach the sandbox while it keeps running with the DynamoDB sink.
 func (p printer) runningDynamo(r devReport, poll time.Duration, kcatList string) error {
 	t := r.Table
 	kcatProduce := fmt.Sprintf("kcat -b %s -P -t %s -K:", r.Broker, dynamoTopics[0].name)
-	scan := fmt.Sprintf("AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s aws dynamodb scan --endpoint-url %s --region %s --table-name %s",
-		dynamolocal.AccessKeyID, dynamolocal.SecretAccessKey, t.Endpoint, dynamolocal.Region, t.Name)
+	scan := dynamoScan(t)
 	if p.json {
 		return p.emit(map[string]any{
 			"event": "running", "broker": r.Broker, "dynamodb_endpoint": t.Endpoint, "table": t.Name,
@@ -436,14 +490,14 @@ func commitSeen(p partitionReport) string {
 // deliveredDynamo prints the partitions whose committed offset moved since last printed.
 func (p printer) deliveredDynamo(r devReport, seen map[string]bool, now string) {
 	for _, pr := range r.Partitions {
-		k := commitSeen(pr)
+		k := sinkDynamoDB + " " + commitSeen(pr)
 		if seen[k] {
 			continue
 		}
 		seen[k] = true
 		if p.json {
 			_ = p.emit(map[string]any{
-				"event": "delivered", "topic": pr.Topic, "partition": pr.Partition, "committed": pr.Committed,
+				"event": "delivered", "sink": sinkDynamoDB, "topic": pr.Topic, "partition": pr.Partition, "committed": pr.Committed,
 				"table": r.Table.Name, "items": pr.Items, "table_items": r.Table.Items,
 			})
 			continue

@@ -63,6 +63,20 @@ type sourceObject struct {
 	// s3.record.index header): always 0 when exactly-once holds.
 	Duplicates int    `json:"duplicates"`
 	Error      string `json:"error,omitempty"`
+	// InS3 and InDynamoDB say where the object's lines ended up in the sinks the run has,
+	// found by their order_id fields.
+	InS3       *sinkCopies `json:"in_s3,omitempty"`
+	InDynamoDB *sinkCopies `json:"in_dynamodb,omitempty"`
+	// orderIDs are the order_id fields of the object's lines.
+	orderIDs []string
+}
+
+// sinkCopies counts an object's lines in a sink's output: Found those present, Duplicates the
+// extra copies (always 0 when exactly-once holds).
+type sinkCopies struct {
+	Sink       string `json:"sink"`
+	Found      int    `json:"found"`
+	Duplicates int    `json:"duplicates"`
 }
 
 // devSource is the source's state in a running sandbox.
@@ -142,6 +156,9 @@ func (sb *sandbox) dropSample(ctx context.Context) error {
 // object that fails is tried again at the next poll, devSourceAttempts times in all.
 func (sb *sandbox) pollSource(ctx context.Context) error {
 	src := sb.source
+	if src == nil { // the DynamoDB sink's lane of --sink all: the main sandbox runs the source
+		return nil
+	}
 	var errs []error
 	pages := s3.NewListObjectsV2Paginator(sb.s3, &s3.ListObjectsV2Input{Bucket: aws.String(devLandingBucket)})
 	for pages.HasMorePages() {
@@ -253,10 +270,10 @@ func (sb *sandbox) sourceReport(ctx context.Context) (*sourceReport, error) {
 			ob.Duplicates += n - 1
 		}
 		if ob.Lines == 0 {
-			if ob.Lines, err = sb.countLandingLines(ctx, ob.Key); err != nil {
+			if ob.Lines, ob.orderIDs, err = sb.countLandingLines(ctx, ob.Key); err != nil {
 				return nil, err
 			}
-			src.objects[id].Lines = ob.Lines
+			src.objects[id].Lines, src.objects[id].orderIDs = ob.Lines, ob.orderIDs
 		}
 		if ob.Complete {
 			rep.Produced += ob.Lines
@@ -267,24 +284,82 @@ func (sb *sandbox) sourceReport(ctx context.Context) (*sourceReport, error) {
 	return rep, nil
 }
 
-// countLandingLines counts the non-empty lines of an object of the landing bucket.
-func (sb *sandbox) countLandingLines(ctx context.Context, key string) (int, error) {
+// countLandingLines counts the non-empty lines of an object of the landing bucket, and returns
+// their order_id fields.
+func (sb *sandbox) countLandingLines(ctx context.Context, key string) (int, []string, error) {
 	out, err := sb.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(devLandingBucket), Key: aws.String(key)})
 	if err != nil {
-		return 0, errclass.New(errclass.Retriable, "s3://"+devLandingBucket+"/"+key, fmt.Errorf("reading: %w", err))
+		return 0, nil, errclass.New(errclass.Retriable, "s3://"+devLandingBucket+"/"+key, fmt.Errorf("reading: %w", err))
 	}
 	defer out.Body.Close()
 	var b bytes.Buffer
 	if _, err := b.ReadFrom(out.Body); err != nil {
-		return 0, errclass.New(errclass.Retriable, "s3://"+devLandingBucket+"/"+key, fmt.Errorf("reading: %w", err))
+		return 0, nil, errclass.New(errclass.Retriable, "s3://"+devLandingBucket+"/"+key, fmt.Errorf("reading: %w", err))
 	}
 	n := 0
+	var ids []string
 	for _, l := range bytes.Split(b.Bytes(), []byte{'\n'}) {
 		if len(bytes.TrimSpace(l)) > 0 {
 			n++
+			if id, ok := orderID(l); ok {
+				ids = append(ids, id)
+			}
 		}
 	}
-	return n, nil
+	return n, ids, nil
+}
+
+// trace fills each object's InS3 and InDynamoDB from the sinks' outputs in rep (the S3 sink's
+// objects, the DynamoDB sink's items): how many of its lines each holds, by order_id.
+func (r *sourceReport) trace(rep devReport) {
+	if r == nil {
+		return
+	}
+	count := func(ids []string) map[string]int {
+		m := map[string]int{}
+		for _, id := range ids {
+			m[id]++
+		}
+		return m
+	}
+	var s3IDs, ddbIDs []string
+	hasS3, hasDDB := false, false
+	for _, lane := range []*devReport{&rep, rep.DynamoDB} {
+		if lane == nil {
+			continue
+		}
+		if lane.Table != nil {
+			hasDDB = true
+			ddbIDs = append(ddbIDs, lane.Table.orderIDs...)
+			continue
+		}
+		hasS3 = true
+		for _, p := range lane.Partitions {
+			for _, o := range p.Objects {
+				s3IDs = append(s3IDs, o.orderIDs...)
+			}
+		}
+	}
+	inS3, inDDB := count(s3IDs), count(ddbIDs)
+	for i := range r.Objects {
+		o := &r.Objects[i]
+		copies := func(sink string, in map[string]int) *sinkCopies {
+			c := &sinkCopies{Sink: sink}
+			for _, id := range o.orderIDs {
+				if n := in[id]; n > 0 {
+					c.Found++
+					c.Duplicates += n - 1
+				}
+			}
+			return c
+		}
+		if hasS3 {
+			o.InS3 = copies(sinkS3, inS3)
+		}
+		if hasDDB {
+			o.InDynamoDB = copies(sinkDynamoDB, inDDB)
+		}
+	}
 }
 
 // check verifies that every line of every complete object is in the topic exactly once.
@@ -299,6 +374,14 @@ func (r *sourceReport) check() error {
 			errs = append(errs, fmt.Errorf("S3 source: %s not produced: %s", o.URL, o.Error))
 		case o.Records != int64(o.Lines) || o.Duplicates > 0:
 			errs = append(errs, fmt.Errorf("S3 source: %s has %d lines, %d of them in %s (%d duplicates)", o.URL, o.Lines, o.Records, r.Topic, o.Duplicates))
+		}
+		if !o.Complete {
+			continue
+		}
+		for _, c := range []*sinkCopies{o.InS3, o.InDynamoDB} {
+			if c != nil && (c.Found != o.Lines || c.Duplicates > 0) {
+				errs = append(errs, fmt.Errorf("%s: %d of %s's %d lines found (by order_id), %d duplicates", sinkTitle(c.Sink), c.Found, o.URL, o.Lines, c.Duplicates))
+			}
 		}
 	}
 	return errors.Join(errs...)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"strings"
 	"time"
@@ -33,7 +34,14 @@ with the cluster's ARN) or kafka-self-managed ("eventSource": "SelfManagedKafka"
 The event holds --records records of --topic's partition --partition from --offset on, keys
 and values base64-encoded as Lambda sends them. Values are sample JSON orders unless --value
 gives one (the same for every record; --tombstone sends null values). --header adds a header
-to every record.`
+to every record.
+
+KIND may also be one of the S3 source's triggers, as functions/s3-source receives them (the
+samples in events/ have one of each): s3-put (an S3 event notification invoking the function),
+sqs-s3 (an SQS batch of one message whose body is that notification), sns-sqs-s3 (the same,
+through an SNS topic), eventbridge (an EventBridge "Object Created" event, one object) or
+s3-test (the s3:TestEvent S3 sends when a notification configuration is saved). They are about
+--object-key (repeatable; keys are URL-encoded as S3 encodes them) in --bucket, of --size bytes.`
 
 // headerFlags collects repeated --header name=value flags.
 type headerFlags []record.Header
@@ -76,7 +84,7 @@ type eventOptions struct {
 func (o *eventOptions) validate() []error {
 	var errs []error
 	if o.kind != eventMSK && o.kind != eventSelfManaged {
-		errs = append(errs, fmt.Errorf("event kind %q: want %s or %s", o.kind, eventMSK, eventSelfManaged))
+		errs = append(errs, fmt.Errorf("event kind %q: want %s or %s (Kafka), or %s (S3 source)", o.kind, eventMSK, eventSelfManaged, strings.Join(s3EventKinds, ", ")))
 	}
 	if o.topic == "" {
 		errs = append(errs, errors.New("--topic is empty"))
@@ -163,6 +171,11 @@ func runEvents(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&o.arn, "cluster-arn", "", "kafka-msk: the event's eventSourceArn (default: a sample cluster)")
 	fs.StringVar(&o.timestamp, "timestamp", "", "the first record's timestamp, RFC 3339 (default: now; the others 1 ms apart)")
 	fs.BoolVar(&o.compact, "compact", false, "print the event on one line, as Lambda sends it")
+	var so s3EventOptions
+	fs.StringVar(&so.bucket, "bucket", sampleBucket, "S3 kinds: the object's bucket")
+	fs.Var(&so.keys, "object-key", "S3 kinds: an object key, as stored (repeatable; default "+sampleKey+")")
+	fs.Int64Var(&so.size, "size", 1024, "S3 kinds: the objects' size in bytes")
+	fs.StringVar(&so.region, "region", sampleRegion, "S3 kinds: the event's region")
 	// The kind may come before or after the flags.
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		o.kind, args = args[0], args[1:]
@@ -175,17 +188,34 @@ func runEvents(ctx context.Context, e *env, args []string) int {
 		o.kind, rest = rest[0], rest[1:]
 	}
 	if o.kind == "" {
-		return usageErr(e, "events", fmt.Errorf("no event kind given: want %s or %s", eventMSK, eventSelfManaged))
+		return usageErr(e, "events", fmt.Errorf("no event kind given: want %s or %s (Kafka), or %s (S3 source)", eventMSK, eventSelfManaged, strings.Join(s3EventKinds, ", ")))
 	}
 	var errs []error
 	if len(rest) > 0 {
 		errs = append(errs, fmt.Errorf("unexpected arguments %q", rest))
 	}
-	errs = append(errs, o.validate()...)
+	// Flags of the other family of kinds are a mistake, not to be ignored silently.
+	s3Flags := map[string]bool{"bucket": true, "object-key": true, "size": true, "region": true}
+	isS3 := isS3EventKind(o.kind)
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name != "compact" && s3Flags[f.Name] != isS3 {
+			errs = append(errs, fmt.Errorf("--%s does not apply to %s events", f.Name, o.kind))
+		}
+	})
+	if isS3 {
+		errs = append(errs, so.validate(o.kind)...)
+	} else {
+		errs = append(errs, o.validate()...)
+	}
 	if len(errs) > 0 {
 		return usageErr(e, "events", errs...)
 	}
-	payload := kafkaevent.Encode(o.event(time.Now()))
+	var payload []byte
+	if isS3 {
+		payload = []byte(mustJSON(so.s3Event(o.kind, time.Now())))
+	} else {
+		payload = kafkaevent.Encode(o.event(time.Now()))
+	}
 	if !o.compact {
 		var b bytes.Buffer
 		if err := json.Indent(&b, payload, "", "  "); err != nil {

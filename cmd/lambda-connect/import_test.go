@@ -80,8 +80,7 @@ func TestImportConfluentQuickstart(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 	wantDropped := map[string]bool{ // key -> marked as changing what is written
-		"format.class": true, "s3.part.size": false, "schema.compatibility": false,
-		"schema.generator.class": false, "storage.class": false, "tasks.max": false,
+		"s3.part.size": false, "schema.generator.class": false, "storage.class": false, "tasks.max": false,
 	}
 	if got := droppedKeys(rep); !maps.Equal(got, wantDropped) {
 		t.Errorf("dropped %v, want %v", got, wantDropped)
@@ -92,7 +91,8 @@ func TestImportConfluentQuickstart(t *testing.T) {
 		}
 	}
 	if rep.SAMParameters["Topics"] != "s3_topic" || rep.SAMParameters["ConsumerGroupId"] != "connect-s3-sink" ||
-		rep.SAMParameters["S3BucketName"] != "confluent-kafka-connect-s3-testing" || rep.SAMParameters["FlushSize"] != "10000" {
+		rep.SAMParameters["S3BucketName"] != "confluent-kafka-connect-s3-testing" || rep.SAMParameters["FlushSize"] != "10000" ||
+		rep.SAMParameters["FormatClass"] != "io.confluent.connect.s3.format.avro.AvroFormat" || rep.SAMParameters["SchemaCompatibility"] != "NONE" {
 		t.Errorf("SAM parameters %v", rep.SAMParameters)
 	}
 	if len(rep.Added) != 1 || rep.Added[0].Key != "s3.region" || rep.Added[0].Value != "us-west-2" {
@@ -127,7 +127,7 @@ func TestImportConfluentQuickstart(t *testing.T) {
 		t.Errorf("the file and the environment give other settings:\n%v\n%v", fromFile.Settings, fromEnv.Settings)
 	}
 	if fromFile.Settings["s3.bucket.name"] != "confluent-kafka-connect-s3-testing" || fromFile.Settings["connector.name"] != "s3-sink" ||
-		fromFile.Settings["format.class"] != "io.confluent.connect.s3.format.json.JsonFormat" {
+		fromFile.Settings["format.class"] != "io.confluent.connect.s3.format.avro.AvroFormat" || fromFile.Settings["schema.compatibility"] != "NONE" {
 		t.Errorf("effective settings %v", fromFile.Settings)
 	}
 }
@@ -143,7 +143,6 @@ func TestImportOrdersArchive(t *testing.T) {
 	rep, out := importInto(t, "orders-archive.json", exitOK, "--set", "errors.deadletterqueue.s3.bucket.name=acme-dlq")
 	wantDropped := map[string]bool{
 		"errors.deadletterqueue.context.headers.enable": false, "errors.deadletterqueue.topic.name": true,
-		"key.converter": true, "key.converter.schema.registry.url": false,
 		"rotate.interval.ms": false, "rotate.schedule.interval.ms": false, "s3.part.size": false, "s3.sse.kms.key.id": true,
 		"tasks.max": false, "transforms": true, "transforms.addTs.timestamp.field": true, "transforms.addTs.type": true,
 	}
@@ -153,17 +152,19 @@ func TestImportOrdersArchive(t *testing.T) {
 	for k, want := range map[string]string{
 		"Topics": "orders", "BatchSize": "2000", "ConsumerGroupId": "connect-orders-archive", "PartitionerClass": "io.confluent.connect.storage.partitioner.TimeBasedPartitioner",
 		"ValueConverterSchemasEnable": "false", "DeadLetterBucket": "acme-dlq", "ErrorsTolerance": "all", "TimestampExtractor": "Record",
+		"KeyConverter": "io.confluent.connect.avro.AvroConverter",
 	} {
 		if rep.SAMParameters[k] != want {
 			t.Errorf("SAM parameter %s = %q, want %q", k, rep.SAMParameters[k], want)
 		}
 	}
-	if _, ok := rep.SAMParameters["KeyConverter"]; ok {
-		t.Errorf("the unsupported key converter became a parameter: %v", rep.SAMParameters)
+	// The Avro key converter is kept, with its registry (which has no template parameter).
+	if rep.Settings["key.converter"] != "io.confluent.connect.avro.AvroConverter" || rep.Settings["key.converter.schema.registry.url"] != "http://schema-registry:8081" {
+		t.Errorf("the Avro key converter or its registry was not kept: %v", rep.Settings)
 	}
 	// Settings without a template parameter are listed for the function's environment.
 	noParam := strings.Join(rep.NoParameter, "\n")
-	for _, s := range []string{"CONNECT_S3_REGION: eu-west-1", "CONNECT_ERRORS_LOG_ENABLE: true"} {
+	for _, s := range []string{"CONNECT_S3_REGION: eu-west-1", "CONNECT_ERRORS_LOG_ENABLE: true", "CONNECT_KEY_CONVERTER_SCHEMA_REGISTRY_URL: http://schema-registry:8081"} {
 		if !strings.Contains(noParam, s) {
 			t.Errorf("no_parameter %v lacks %q", rep.NoParameter, s)
 		}
@@ -174,15 +175,14 @@ func TestImportOrdersArchive(t *testing.T) {
 		t.Errorf("validate of the import: exit %d\n%s", code, stderr)
 	}
 
-	// --strict fails on the settings marked ! (the transform, the Avro key converter, ...).
+	// --strict fails on the settings marked ! (the transform, the dead-letter topic, ...).
 	out = t.TempDir()
 	code, stdout, stderr := runEnv(t, nil, "import", filepath.Join("testdata", "import", "orders-archive.json"), "--out", out, "--strict", "--set", "errors.deadletterqueue.s3.bucket.name=acme-dlq")
-	if code != exitFail || !strings.Contains(stderr, "--strict: 6 settings marked !") {
+	if code != exitFail || !strings.Contains(stderr, "--strict: 5 settings marked !") {
 		t.Errorf("--strict: exit %d\n%s", code, stderr)
 	}
 	for _, s := range []string{
 		"! transforms=addTs", "single message transforms are not supported",
-		"! key.converter=io.confluent.connect.avro.AvroConverter", "converter io.confluent.connect.avro.AvroConverter is not supported",
 		"rotate.interval.ms=600000", "MaximumBatchingWindowInSeconds",
 		"template.yaml has no parameter for these", "ConsumerGroupId=connect-orders-archive is the consumer group Kafka Connect's sink used",
 		"The imported configuration is valid",
@@ -355,7 +355,10 @@ func TestImportProperties(t *testing.T) {
 	if _, ok := rep.SAMParameters["Topics"]; ok {
 		t.Errorf("two topics became one Topics parameter: %v", rep.SAMParameters)
 	}
-	if got := droppedKeys(rep); !maps.Equal(got, map[string]bool{"format.class": true, "parquet.codec": false, "tasks.max": false, "topics": true}) {
+	if rep.Settings["format.class"] != "io.confluent.connect.s3.format.parquet.ParquetFormat" || rep.Settings["parquet.codec"] != "snappy" {
+		t.Errorf("ParquetFormat and its codec were not kept: %v", rep.Settings)
+	}
+	if got := droppedKeys(rep); !maps.Equal(got, map[string]bool{"tasks.max": false, "topics": true}) {
 		t.Errorf("dropped %v", got)
 	}
 	for _, d := range rep.Dropped {

@@ -272,7 +272,7 @@ func importSettings(in map[string]string, sets setFlags) (*importReport, *connec
 		}
 		if conv, ok := underConverter(k, badConverter); ok {
 			if k == conv {
-				drop(k, fmt.Sprintf("converter %s is not supported (only JsonConverter, StringConverter and ByteArrayConverter): the default, %s, applies, and records it cannot read are bad records", v, spec.Key(k).Default), true)
+				drop(k, fmt.Sprintf("converter %s is not supported (only %s): the default, %s, applies, and records it cannot read are bad records", v, supportedConverters(), spec.Key(k).Default), true)
 			} else {
 				drop(k, "a setting of the unsupported "+conv, false)
 			}
@@ -308,7 +308,7 @@ func importSettings(in map[string]string, sets setFlags) (*importReport, *connec
 		rep.Settings[kv[0]] = kv[1]
 		rep.Added = append(rep.Added, addedSetting{Key: kv[0], Value: kv[1], Reason: "--set"})
 	}
-	// Values this connector does not accept (AvroFormat, ...) are dropped: the default applies.
+	// Values this connector does not accept (an unknown format.class, ...) are dropped: the default applies.
 	for range len(rep.Settings) {
 		_, err := spec.Parse(rep.Settings)
 		var probs config.Problems
@@ -383,6 +383,16 @@ var attentionKeys = map[string]bool{
 	"s3.acl.canned":                     true,
 	"keys.format.class":                 true,
 	"headers.format.class":              true,
+}
+
+// supportedConverters lists the short names of the converters converters.New builds.
+func supportedConverters() string {
+	classes, _ := converters.Classes()
+	short := make([]string, len(classes))
+	for i, c := range classes {
+		short[i] = c[strings.LastIndexByte(c, '.')+1:]
+	}
+	return strings.Join(short, ", ")
 }
 
 // underConverter reports whether k is an unsupported converter or one of its settings, and

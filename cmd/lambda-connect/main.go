@@ -1,12 +1,15 @@
 // Command lambda-connect is Lambda Connect's command-line tool. Each command has its own flags
 // and --help:
 //
-//	lambda-connect dev [--once] [flags]   the local sandbox: embedded Kafka + S3 + offsets, through the real S3 sink
+//	lambda-connect dev [--once] [flags]   the local sandbox: embedded Kafka + S3 + DynamoDB Local, S3 source -> both sinks
 //	lambda-connect run s3-sink [flags]    runs a sink locally against real endpoints, with a consumer group
+//	lambda-connect run s3-source s3://... runs the S3 source locally on objects, or on an SQS queue (--queue-url)
 //	lambda-connect validate [flags]       checks a connector configuration, printing every problem
 //	lambda-connect offsets list|reset     lists or resets a connector's committed offsets
 //	lambda-connect import FILE [--out D]  turns a Kafka Connect connector configuration into Lambda Connect's
 //	lambda-connect events KIND [flags]    prints a sample trigger event (kafka-msk, kafka-self-managed)
+//	lambda-connect backfill s3://B/P      sends existing objects through the S3 source (--sweep: those not complete)
+//	lambda-connect dlq replay [flags]     re-sends dead-lettered records to their sink, exactly once
 //	lambda-connect help [command]         the commands, or one command's flags
 //
 // Exit status: 0 on success, 1 when a command fails, 2 on a usage error (unknown command or flag).
@@ -53,12 +56,14 @@ type env struct {
 // commands lists the commands in the order help shows them. Add a command here.
 func commands() []command {
 	return []command{
-		{name: "dev", summary: "run the local sandbox: embedded Kafka, S3 and offsets, through the real S3 sink", run: runDev},
-		{name: "run", summary: "run a sink locally against real endpoints: a consumer group feeding the real handler", run: runRun},
+		{name: "dev", summary: "run the local sandbox: embedded Kafka, S3 and DynamoDB Local, the S3 source and both sinks", run: runDev},
+		{name: "run", summary: "run a connector locally against real endpoints: a sink from a consumer group, the S3 source on s3:// objects or an SQS queue", run: runRun},
 		{name: "validate", summary: "check a connector configuration (CONNECT_* variables or a file) and print every problem", run: runValidate},
 		{name: "offsets", summary: "list a connector's committed offsets and lag, or reset them (list, reset)", run: runOffsets},
 		{name: "import", summary: "turn a Kafka Connect connector configuration into Lambda Connect settings and SAM parameters", run: runImport},
 		{name: "events", summary: "print a sample trigger event (kafka-msk, kafka-self-managed), as sam local generate-event", run: runEvents},
+		{name: "backfill", summary: "send the objects under s3://bucket/prefix through the S3 source, once each (--sweep: those not complete)", run: runBackfill},
+		{name: "dlq", summary: "re-send dead-lettered records to their sink after a fix, exactly once (dlq replay)", run: runDLQ},
 		{name: "help", summary: "list the commands, or show one command's flags (help COMMAND)", run: runHelp},
 	}
 }

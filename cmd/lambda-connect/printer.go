@@ -37,7 +37,7 @@ func (p printer) report(r devReport) error {
 		return enc.Encode(r)
 	}
 	if r.Table != nil {
-		_, err := io.WriteString(p.w, dynamoText(r))
+		_, err := io.WriteString(p.w, dynamoText(r, false))
 		return err
 	}
 	var b strings.Builder
@@ -91,13 +91,79 @@ func (p printer) report(r devReport) error {
 	}
 	fmt.Fprintf(&b, "\n%s in %s = %d delivered - %d skipped; ",
 		plural(r.Written, "record", "records"), plural(r.Objects, "object", "objects"), r.Delivered, r.Skipped)
-	if r.check() == nil {
+	if r.checkS3() == nil {
 		b.WriteString("every partition is committed up to its log end.\n")
 	} else {
 		b.WriteString("NOT every record is where it should be (see below).\n")
 	}
+	if r.Sink == sinkAll {
+		b.WriteString("\n")
+		if r.DynamoDB != nil {
+			b.WriteString(dynamoText(*r.DynamoDB, true))
+		} else {
+			fmt.Fprintf(&b, "DynamoDB sink: left out of this run, DynamoDB Local did not start: %s\n", r.DynamoDBSkipped)
+		}
+		b.WriteString("\n" + movedText(r))
+	}
+	if r.Avro != nil {
+		b.WriteString(avroText(r.Avro))
+	}
 	_, err := io.WriteString(p.w, b.String())
 	return err
+}
+
+// movedText sums up a --sink all pass: what moved where, from the dropped objects to the sinks.
+func movedText(r devReport) string {
+	var b strings.Builder
+	b.WriteString("What moved where:\n")
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	if src := r.Source; src != nil {
+		lines := 0
+		for _, o := range src.Objects {
+			lines += o.Lines
+		}
+		fmt.Fprintf(tw, "  S3 source\t%s, %s -> %s in %s\n", plural(len(src.Objects), "object", "objects"), plural(lines, "line", "lines"),
+			plural(src.InKafka, "record", "records"), src.Topic)
+	}
+	perTopic := map[string]int64{}
+	for _, p := range r.Partitions {
+		perTopic[p.Topic] += p.LogEnd
+	}
+	var kafka []string
+	for _, t := range sandboxTopics {
+		kafka = append(kafka, fmt.Sprintf("%s %d", t.name, perTopic[t.name]))
+	}
+	fmt.Fprintf(tw, "  Kafka\trecords: %s (sample records and the S3 source's)\n", strings.Join(kafka, ", "))
+	fmt.Fprintf(tw, "  S3 sink\t%s -> %s in %s in s3://%s (%d tombstone skipped)\n", plural(r.Delivered, "record", "records"),
+		plural(r.Written, "record", "records"), plural(r.Objects, "object", "objects"), r.Bucket, r.Skipped)
+	if d := r.DynamoDB; d != nil {
+		fmt.Fprintf(tw, "  DynamoDB sink\t%s of %s -> %s in table %s (%d tombstone skipped)\n", plural(d.Delivered, "record", "records"),
+			topicNames(dynamoTopics), plural(d.Table.Items, "item", "items"), d.Table.Name, d.Skipped)
+	} else {
+		fmt.Fprintf(tw, "  DynamoDB sink\tleft out (DynamoDB Local did not start)\n")
+	}
+	tw.Flush()
+	if src := r.Source; src != nil {
+		for _, o := range src.Objects {
+			var where []string
+			for _, c := range []*sinkCopies{o.InS3, o.InDynamoDB} {
+				if c == nil {
+					continue
+				}
+				w := fmt.Sprintf("%d in the %s's output", c.Found, sinkTitle(c.Sink))
+				if c.Duplicates > 0 {
+					w += fmt.Sprintf(" (%d DUPLICATES)", c.Duplicates)
+				}
+				where = append(where, w)
+			}
+			verdict := "each exactly once"
+			if src.check() != nil {
+				verdict = "NOT each exactly once"
+			}
+			fmt.Fprintf(&b, "The %d lines of %s: %s: %s.\n", o.Lines, o.URL, strings.Join(where, ", "), verdict)
+		}
+	}
+	return b.String()
 }
 
 func committedText(next int64) string {
@@ -129,24 +195,48 @@ func settingsLines(m map[string]string) []string {
 func (p printer) running(r devReport, poll time.Duration) error {
 	kcatList := fmt.Sprintf("kcat -b %s -L", r.Broker)
 	kcatProduce := fmt.Sprintf("kcat -b %s -P -t %s", r.Broker, sandboxTopics[0].name)
+	example := `{"order_id":"o-99999","amount":1.5}`
+	if r.DynamoDB != nil { // the DynamoDB sink needs the key (the customer) and an order_id
+		kcatProduce += " -K:"
+		example = `customer-3:{"order_id":"o-99999","customer":"customer-3","amount":1.5}`
+	}
 	awsLs := fmt.Sprintf("aws s3 ls --endpoint-url %s s3://%s --recursive --no-sign-request", r.S3Endpoint, r.Bucket)
 	if r.Table != nil {
 		return p.runningDynamo(r, poll, kcatList)
 	}
 	if p.json {
-		return p.emit(map[string]any{
+		ev := map[string]any{
 			"event": "running", "broker": r.Broker, "s3_endpoint": r.S3Endpoint, "bucket": r.Bucket,
 			"poll_interval_ms": poll.Milliseconds(),
 			"commands":         []string{kcatList, kcatProduce, awsLs},
-		})
+		}
+		if d := r.DynamoDB; d != nil {
+			ev["dynamodb_endpoint"], ev["table"] = d.Table.Endpoint, d.Table.Name
+			ev["commands"] = []string{kcatList, kcatProduce, awsLs, dynamoScan(d.Table)}
+		}
+		if r.Avro != nil {
+			ev["schema_registry"] = r.Avro.RegistryURL
+			ev["commands"] = append(ev["commands"].([]string), registryCurl(r.Avro))
+		}
+		return p.emit(ev)
 	}
 	_, err := fmt.Fprintf(p.w, `
 The sandbox keeps running. Kafka is at %s, S3 at %s:
   %s
-  echo '{"order_id":"o-99999","amount":1.5}' | %s
+  echo '%s' | %s
   %s
 Polling %s every %v; new records go through the S3 sink. Ctrl-C stops.
-`, r.Broker, r.S3Endpoint, kcatList, kcatProduce, awsLs, topicNames(sandboxTopics), poll)
+`, r.Broker, r.S3Endpoint, kcatList, example, kcatProduce, awsLs, topicNames(sandboxTopics), poll)
+	if err == nil && r.Avro != nil {
+		_, err = fmt.Fprintf(p.w, "The schema registry of the Avro lane is at %s (its Avro lane ran once, at start):\n  %s\n",
+			r.Avro.RegistryURL, registryCurl(r.Avro))
+	}
+	if err != nil || r.DynamoDB == nil {
+		return err
+	}
+	t := r.DynamoDB.Table
+	_, err = fmt.Fprintf(p.w, "The records of %s go through the DynamoDB sink too, to table %s of DynamoDB Local at %s:\n  %s\n",
+		topicNames(dynamoTopics), t.Name, t.Endpoint, dynamoScan(t))
 	return err
 }
 
@@ -166,6 +256,9 @@ func (p printer) delivered(r devReport, seen map[string]bool) {
 		p.deliveredDynamo(r, seen, now)
 		return
 	}
+	if r.DynamoDB != nil {
+		defer p.deliveredDynamo(*r.DynamoDB, seen, now)
+	}
 	for _, pr := range r.Partitions {
 		for _, o := range pr.Objects {
 			if seen[o.Key] {
@@ -174,7 +267,7 @@ func (p printer) delivered(r devReport, seen map[string]bool) {
 			seen[o.Key] = true
 			if p.json {
 				_ = p.emit(map[string]any{
-					"event": "delivered", "topic": pr.Topic, "partition": pr.Partition,
+					"event": "delivered", "sink": sinkS3, "topic": pr.Topic, "partition": pr.Partition,
 					"first_offset": o.FirstOffset, "last_offset": o.LastOffset, "records": o.Records,
 					"url": o.URL, "committed": pr.Committed,
 				})

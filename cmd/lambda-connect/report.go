@@ -31,14 +31,16 @@ type devReport struct {
 	LogFile     string            `json:"log_file"`
 	Connector   string            `json:"connector"`
 	Settings    map[string]string `json:"settings"`
-	// Sink is the sink of --sink: s3 or dynamodb.
+	// Sink is --sink: all, s3 or dynamodb. With all, this report is the S3 sink's and DynamoDB
+	// the DynamoDB sink's.
 	Sink      string `json:"sink"`
 	BatchSize int    `json:"batch_size"`
 	// Produced and Tombstones count the sample records produced at start.
 	Produced   int `json:"produced"`
 	Tombstones int `json:"tombstones"`
 	// Delivered counts the records handed to the handler since start; Skipped the tombstones
-	// among them, which behavior.on.null.values=ignore skips; Written the records in S3 objects.
+	// among them, which behavior.on.null.values=ignore (S3) and delete.enabled=false (DynamoDB)
+	// skip; Written the records in S3 objects.
 	Delivered    int               `json:"delivered"`
 	Skipped      int               `json:"skipped_tombstones"`
 	Written      int               `json:"written"`
@@ -49,9 +51,19 @@ type devReport struct {
 	// Table is the DynamoDB table, with --sink dynamodb (Bucket, Written and Objects are then
 	// empty).
 	Table *tableReport `json:"table,omitempty"`
-	// Source is what the S3 source did with the objects dropped into its landing bucket.
-	Source    *sourceReport `json:"source,omitempty"`
-	ElapsedMs int64         `json:"elapsed_ms"`
+	// Source is what the S3 source did with the objects dropped into its landing bucket, and
+	// where each object's lines ended up in the sinks.
+	Source *sourceReport `json:"source,omitempty"`
+	// DynamoDB is the DynamoDB sink's report with --sink all (its own connector, offsets and
+	// partitions; Source is in this report only); DynamoDBSkipped says why it is missing when
+	// DynamoDB Local did not start.
+	DynamoDB        *devReport `json:"dynamodb,omitempty"`
+	DynamoDBSkipped string     `json:"dynamodb_skipped,omitempty"`
+	// Avro is the Avro lane (devavro.go): an embedded schema registry, Confluent-framed Avro
+	// records of orders.avro, an S3 sink with the AvroConverter writing Parquet, read back.
+	// Absent with --sink dynamodb, and from the reports of later polls.
+	Avro      *avroReport `json:"avro,omitempty"`
+	ElapsedMs int64       `json:"elapsed_ms"`
 }
 
 // partitionReport is one partition: its log, its committed offset and its objects.
@@ -80,6 +92,9 @@ type objectReport struct {
 	LastOffset  int64 `json:"last_offset"`
 	Records     int   `json:"records"`
 	Bytes       int64 `json:"bytes"`
+	// orderIDs are the order_id fields of the object's records (JSON values), to trace the S3
+	// source's lines.
+	orderIDs []string
 }
 
 // partStats counts what the sandbox delivered of one partition.
@@ -98,7 +113,7 @@ func (sb *sandbox) report(ctx context.Context) (devReport, error) {
 		LogFile:      sb.logPath,
 		Connector:    sb.connectorName(),
 		Settings:     sb.props,
-		Sink:         cmp.Or(sb.opts.sink, sinkS3),
+		Sink:         cmp.Or(sb.opts.sink, sinkAll),
 		BatchSize:    sb.opts.batchSize,
 		Produced:     len(s.records),
 		Tombstones:   s.tombstones,
@@ -113,10 +128,13 @@ func (sb *sandbox) report(ctx context.Context) (devReport, error) {
 		if err := sb.dynamoReport(ctx, &rep, committed); err != nil {
 			return rep, err
 		}
-		if rep.Source, err = sb.sourceReport(ctx); err != nil {
-			return rep, err
+		if sb.source != nil {
+			if rep.Source, err = sb.sourceReport(ctx); err != nil {
+				return rep, err
+			}
+			rep.Source.trace(rep)
 		}
-		return rep, nil // tombstones delete items: none is skipped
+		return rep, nil
 	}
 	rep.Bucket = devBucket
 	objects, err := sb.listObjects(ctx)
@@ -165,6 +183,15 @@ func (sb *sandbox) report(ctx context.Context) (devReport, error) {
 			return rep, err
 		}
 	}
+	rep.DynamoDBSkipped = sb.dynSkipped
+	if sb.dyn != nil {
+		d, err := sb.dyn.report(ctx)
+		if err != nil {
+			return rep, err
+		}
+		rep.DynamoDB = &d
+	}
+	rep.Source.trace(rep)
 	return rep, nil
 }
 
@@ -192,9 +219,19 @@ func (sb *sandbox) partitions() []record.TopicPartition {
 	return append(out, added...)
 }
 
-// check verifies that every delivered record is in exactly one object and that every partition
-// is committed up to its log end.
+// check verifies that every delivered record is in exactly one object (or item) and that every
+// partition is committed up to its log end, in every sink of the report, and that the S3
+// source's lines are each in every sink once.
 func (r devReport) check() error {
+	errs := []error{r.checkS3(), r.Avro.check()}
+	if r.DynamoDB != nil {
+		errs = append(errs, r.DynamoDB.check())
+	}
+	return errors.Join(errs...)
+}
+
+// checkS3 is check for this report's own sink (and the S3 source), without DynamoDB.
+func (r devReport) checkS3() error {
 	var errs []error
 	for _, p := range r.Partitions {
 		tp := record.TopicPartition{Topic: p.Topic, Partition: p.Partition}
@@ -227,11 +264,11 @@ func (sb *sandbox) listObjects(ctx context.Context) ([]objectReport, error) {
 			key := aws.ToString(o.Key)
 			ob, ok := sb.objects[key]
 			if !ok {
-				n, err := sb.countRecords(ctx, key)
+				n, ids, err := sb.countRecords(ctx, key)
 				if err != nil {
 					return nil, err
 				}
-				ob = objectReport{Key: key, URL: "s3://" + devBucket + "/" + key, Records: n, Bytes: aws.ToInt64(o.Size)}
+				ob = objectReport{Key: key, URL: "s3://" + devBucket + "/" + key, Records: n, Bytes: aws.ToInt64(o.Size), orderIDs: ids}
 				sb.objects[key] = ob
 			}
 			out = append(out, ob)
@@ -241,28 +278,35 @@ func (sb *sandbox) listObjects(ctx context.Context) ([]objectReport, error) {
 }
 
 // countRecords reads an object (gunzipping .gz objects) and counts its lines: JsonFormat writes
-// one record a line, and the sandbox's ByteArrayFormat ends each record with a newline.
-func (sb *sandbox) countRecords(ctx context.Context, key string) (int, error) {
+// one record a line, and the sandbox's ByteArrayFormat ends each record with a newline. It
+// returns the order_id fields of the lines too.
+func (sb *sandbox) countRecords(ctx context.Context, key string) (int, []string, error) {
 	subject := "object s3://" + devBucket + "/" + key
 	obj, err := sb.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(devBucket), Key: aws.String(key)})
 	if err != nil {
-		return 0, errclass.New(errclass.Retriable, subject, fmt.Errorf("reading: %w", err))
+		return 0, nil, errclass.New(errclass.Retriable, subject, fmt.Errorf("reading: %w", err))
 	}
 	defer obj.Body.Close()
 	var r io.Reader = obj.Body
 	if strings.HasSuffix(key, ".gz") {
 		zr, err := gzip.NewReader(obj.Body)
 		if err != nil {
-			return 0, errclass.New(errclass.Retriable, subject, fmt.Errorf("gunzip: %w", err))
+			return 0, nil, errclass.New(errclass.Retriable, subject, fmt.Errorf("gunzip: %w", err))
 		}
 		defer zr.Close()
 		r = zr
 	}
 	body, err := io.ReadAll(r)
 	if err != nil {
-		return 0, errclass.New(errclass.Retriable, subject, fmt.Errorf("reading: %w", err))
+		return 0, nil, errclass.New(errclass.Retriable, subject, fmt.Errorf("reading: %w", err))
 	}
-	return countLines(body), nil
+	var ids []string
+	for _, l := range bytes.Split(body, []byte{'\n'}) {
+		if id, ok := orderID(l); ok {
+			ids = append(ids, id)
+		}
+	}
+	return countLines(body), ids, nil
 }
 
 // countLines counts newline-terminated lines, and a last line without a newline.

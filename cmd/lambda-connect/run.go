@@ -28,8 +28,10 @@ const (
 	runFunctionARN    = "arn:aws:lambda:us-east-1:000000000000:function:lambda-connect-run"
 )
 
-const runDescription = `Runs a sink connector on this machine against real endpoints, outside Lambda, the way
-Lambda's Kafka event-source mapping runs its function: it consumes --topic with a Kafka
+const runDescription = `Runs a connector on this machine against real endpoints, outside Lambda. The S3 source
+takes s3://bucket/key arguments or an SQS queue: see 'lambda-connect run s3-source --help'.
+A sink connector (s3-sink, dynamodb-sink) runs the way Lambda's Kafka event-source mapping
+runs its function: it consumes --topic with a Kafka
 consumer group, gathers records into batches of at most --batch-size records (and 6 MB) for
 at most --batching-window, as the mapping's BatchSize and MaximumBatchingWindowInSeconds do,
 and calls the connector's real handler with the very JSON event Lambda would send, under a
@@ -92,6 +94,9 @@ func (o *runOptions) validate(getenv func(string) string) []error {
 }
 
 func runRun(ctx context.Context, e *env, args []string) int {
+	if len(args) > 0 && args[0] == sourceConnectorName {
+		return runSource(ctx, e, args[1:])
+	}
 	o := runOptions{}
 	var topics string
 	fs := newFlagSet("run", "CONNECTOR", runDescription, e)
@@ -122,9 +127,9 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	errs := o.validate(e.getenv)
 	var cn *connector
 	if name == "" {
-		errs = append(errs, fmt.Errorf("no connector given: run CONNECTOR (one of %s)", strings.Join(connectorNames(), ", ")))
+		errs = append(errs, fmt.Errorf("no connector given: run CONNECTOR (one of %s, or %s)", strings.Join(connectorNames(), ", "), sourceConnectorName))
 	} else if c, err := findConnector(name); err != nil {
-		errs = append(errs, err)
+		errs = append(errs, fmt.Errorf("%w; %s runs as 'run %s s3://bucket/key ...'", err, sourceConnectorName, sourceConnectorName))
 	} else {
 		cn = c
 	}
@@ -209,7 +214,11 @@ func newRunner(ctx context.Context, e *env, cn *connector, o runOptions, logW io
 			return nil, err
 		}
 	}
-	h, err := sink.NewFromConfig(ctx, c, s, store, sink.WithLogger(logger), sink.WithMetricsTo(logW))
+	reg, err := converterRegistry()
+	if err != nil {
+		return nil, err
+	}
+	h, err := sink.NewFromConfig(ctx, c, s, store, sink.WithLogger(logger), sink.WithMetricsTo(logW), sink.WithConverters(reg))
 	if err != nil {
 		return nil, err
 	}

@@ -87,7 +87,7 @@ func TestValidate(t *testing.T) {
 
 func TestValidateJSON(t *testing.T) {
 	t.Parallel()
-	bad := writeFile(t, "bad.properties", "connector.name=x\ns3.bucket.name=b\nflush.size=ten\nformat.class=avro\npartitioner.class=FieldPartitioner\n")
+	bad := writeFile(t, "bad.properties", "connector.name=x\ns3.bucket.name=b\nflush.size=ten\nformat.class=orc\npartitioner.class=FieldPartitioner\n")
 	code, stdout, stderr := runEnv(t, nil, "validate", "--file", bad, "--output", "json")
 	if code != exitFail {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
@@ -197,5 +197,71 @@ func TestValidateDynamoDBSink(t *testing.T) {
 	// import recognises Confluent's class.
 	if cn, ok := connectorForClass("io.confluent.connect.aws.dynamodb.DynamoDbSinkConnector"); !ok || cn.name != "dynamodb-sink" {
 		t.Errorf("connectorForClass(DynamoDbSinkConnector) = %v, %v", cn, ok)
+	}
+}
+
+// TestValidateSchemaRegistryConverters checks the Schema Registry converters' settings: a
+// complete Avro configuration validates, a missing schema.registry.url or an unknown converter
+// setting is named as the problem, under its full key.
+func TestValidateSchemaRegistryConverters(t *testing.T) {
+	t.Parallel()
+	const base = "connector.name=x\ns3.bucket.name=b\nformat.class=ParquetFormat\n"
+	for _, tc := range []struct {
+		name, props string
+		code        int
+		problems    []string // keys named, sorted
+		stdout      []string
+	}{
+		{name: "avro value converter", code: exitOK, props: base +
+			"value.converter=io.confluent.connect.avro.AvroConverter\nvalue.converter.schema.registry.url=http://registry:8081\n" +
+			"value.converter.auto.register.schemas=false\nvalue.converter.use.latest.version=true\n",
+			stdout: []string{"value.converter.schema.registry.url", "http://registry:8081"}},
+		{name: "short name", code: exitOK, props: base +
+			"value.converter=AvroConverter\nvalue.converter.schema.registry.url=http://registry:8081\n"},
+		{name: "avro key converter", code: exitOK, props: base +
+			"key.converter=AvroConverter\nkey.converter.schema.registry.url=http://registry:8081\n"},
+		{name: "missing registry url", code: exitFail, problems: []string{"value.converter.schema.registry.url"}, props: base +
+			"value.converter=io.confluent.connect.avro.AvroConverter\n"},
+		{name: "missing key registry url", code: exitFail, problems: []string{"key.converter.schema.registry.url"}, props: base +
+			"key.converter=AvroConverter\n"},
+		{name: "unknown converter setting", code: exitFail, problems: []string{"value.converter.no.such.setting"}, props: base +
+			"value.converter=AvroConverter\nvalue.converter.schema.registry.url=http://registry:8081\nvalue.converter.no.such.setting=1\n"},
+		{name: "glue converter", code: exitOK, props: base +
+			"value.converter=com.amazonaws.services.schemaregistry.kafkaconnect.AWSKafkaAvroConverter\nvalue.converter.region=eu-west-1\nvalue.converter.registry.name=orders\n",
+			stdout: []string{"value.converter.registry.name"}},
+		{name: "glue converter, bad setting", code: exitFail, problems: []string{"value.converter.compression"}, props: base +
+			"value.converter=AWSKafkaAvroConverter\nvalue.converter.region=eu-west-1\nvalue.converter.compression=lz4\n"},
+		{name: "tolerance all with an SQS dead-letter queue", code: exitOK, props: base +
+			"errors.tolerance=all\nerrors.deadletterqueue.sqs.queue.url=https://sqs.eu-west-1.amazonaws.com/123456789012/dlq\n"},
+		{name: "tolerance all without a destination", code: exitFail, problems: []string{"errors.tolerance"}, props: base +
+			"errors.tolerance=all\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := writeFile(t, "c.properties", tc.props)
+			code, stdout, stderr := runEnv(t, nil, "validate", "--connector", "s3-sink", "--file", file, "--ignore-env", "--output", "json")
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s\n%s", code, tc.code, stdout, stderr)
+			}
+			var rep validateReport
+			if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+				t.Fatalf("%v\n%s", err, stdout)
+			}
+			var keys []string
+			for _, p := range rep.Problems {
+				keys = append(keys, p.Key)
+			}
+			slices.Sort(keys)
+			if !slices.Equal(keys, tc.problems) {
+				t.Errorf("problems about %v, want %v\n%s", keys, tc.problems, stdout)
+			}
+			if rep.Valid != (tc.code == exitOK) {
+				t.Errorf("valid %v with exit %d", rep.Valid, code)
+			}
+			for _, s := range tc.stdout {
+				if !strings.Contains(stdout, s) {
+					t.Errorf("report does not say %q:\n%s", s, stdout)
+				}
+			}
+		})
 	}
 }
