@@ -1,7 +1,10 @@
 // Package reader streams the records of an S3 object: JSON lines, a JSON array of objects, CSV
-// with a header, plain text lines, or the whole object as one record, transparently decompressed
+// with a header, plain text lines, the whole object as one record, Avro object container files or
+// Parquet files (rows as Connect structs with the file's schema), transparently decompressed
 // (gzip, zstd, bzip2) by extension or Content-Encoding. Memory does not grow with the object: a
-// reader holds one record (bounded by Options.MaxRecordBytes) and a read buffer.
+// reader holds one record (bounded by Options.MaxRecordBytes) and a read buffer; an Avro reader
+// holds one block, a Parquet reader a read buffer per column of the row group being read
+// (MaxRecordBytes does not apply to these two).
 //
 // A Reader returns records one at a time, each with its index in the object (0-based, counting
 // records only), the line it starts on and its Connect data (record.RawJSON for JSON, a
@@ -35,11 +38,15 @@ const (
 	CSV   Format = "csv"
 	Text  Format = "text"
 	Bytes Format = "bytes"
+	// Avro reads Avro object container files, streaming Source.Body.
+	Avro Format = "avro"
+	// Parquet reads Parquet files (Source.ReaderAt and Size), one row group at a time.
+	Parquet Format = "parquet"
 )
 
 // Formats lists the formats New accepts.
 func Formats() []string {
-	return []string{string(JSONL), string(JSON), string(CSV), string(Text), string(Bytes)}
+	return []string{string(JSONL), string(JSON), string(CSV), string(Text), string(Bytes), string(Avro), string(Parquet)}
 }
 
 // DefaultMaxRecordBytes bounds one record when Options.MaxRecordBytes is 0.
@@ -93,6 +100,9 @@ func New(src Source, opts Options) (Reader, error) {
 	if opts.MaxRecordBytes <= 0 {
 		opts.MaxRecordBytes = DefaultMaxRecordBytes
 	}
+	if opts.Format == Parquet {
+		return newParquet(src)
+	}
 	if src.Body == nil {
 		return nil, errclass.Config("reader", "Source.Body is nil")
 	}
@@ -105,6 +115,8 @@ func New(src Source, opts Options) (Reader, error) {
 		return newJSONArray(src.Body, opts.MaxRecordBytes), nil
 	case CSV:
 		return newCSV(src.Body, opts)
+	case Avro:
+		return newAvro(src.Body, opts.MaxRecordBytes)
 	case Bytes:
 		return &wholeReader{r: src.Body, max: opts.MaxRecordBytes}, nil
 	default:
@@ -120,6 +132,9 @@ var ErrCorrupt = errors.New("the object cannot be read past this point")
 // Skip reads and discards records until the next one has index n (for resuming at a checkpointed
 // position). Bad records count as records; a corrupt object or a stream error stops it.
 func Skip(r Reader, n int64) error {
+	if s, ok := r.(interface{ skipTo(int64) error }); ok {
+		return s.skipTo(n)
+	}
 	p, ok := r.(interface{ next() int64 })
 	if !ok {
 		return fmt.Errorf("reader %T cannot report its position", r)

@@ -1,0 +1,425 @@
+package reader_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/lambda-connect/lambda-connect/connectors/s3sink"
+	"github.com/lambda-connect/lambda-connect/connectors/s3source/reader"
+	"github.com/lambda-connect/lambda-connect/core/errclass"
+	"github.com/lambda-connect/lambda-connect/core/record"
+)
+
+// richSchema covers every Connect type the file formats map.
+func richSchema() *record.Schema {
+	opt := func(t record.Type) *record.Schema { return &record.Schema{Type: t, Optional: true} }
+	dec := &record.Schema{Type: record.Bytes, Name: record.DecimalName, Parameters: map[string]string{"scale": "2"}}
+	item := &record.Schema{Type: record.Struct, Name: "item", Fields: []record.Field{
+		{Name: "sku", Index: 0, Schema: record.StringSchema}, {Name: "qty", Index: 1, Schema: opt(record.Int32)}}}
+	fields := []record.Field{
+		{Name: "id", Schema: record.Int64Schema},
+		{Name: "i8", Schema: record.Int8Schema},
+		{Name: "i16", Schema: record.Int16Schema},
+		{Name: "i32", Schema: record.Int32Schema},
+		{Name: "f32", Schema: record.Float32Schema},
+		{Name: "f64", Schema: record.Float64Schema},
+		{Name: "ok", Schema: record.BooleanSchema},
+		{Name: "name", Schema: record.StringSchema},
+		{Name: "note", Schema: opt(record.String)},
+		{Name: "blob", Schema: record.BytesSchema},
+		{Name: "price", Schema: dec},
+		{Name: "day", Schema: &record.Schema{Type: record.Int32, Name: record.DateName, Version: 1}},
+		{Name: "at", Schema: &record.Schema{Type: record.Int32, Name: record.TimeName, Version: 1}},
+		{Name: "ts", Schema: &record.Schema{Type: record.Int64, Name: record.TimestampName, Version: 1, Optional: true}},
+		{Name: "tags", Schema: &record.Schema{Type: record.Array, Value: record.StringSchema}},
+		{Name: "scores", Schema: &record.Schema{Type: record.Array, Optional: true, Value: opt(record.Int32)}},
+		{Name: "items", Schema: &record.Schema{Type: record.Array, Value: item}},
+		{Name: "attrs", Schema: &record.Schema{Type: record.Map, Key: record.StringSchema, Value: opt(record.Int64)}},
+		{Name: "addr", Schema: &record.Schema{Type: record.Struct, Name: "addr", Optional: true, Fields: []record.Field{
+			{Name: "city", Index: 0, Schema: record.StringSchema}, {Name: "zip", Index: 1, Schema: opt(record.String)}}}},
+	}
+	for i := range fields {
+		fields[i].Index = i
+	}
+	return &record.Schema{Type: record.Struct, Name: "com.example.Order", Version: 3, Fields: fields}
+}
+
+// richRecords returns n records of richSchema with varied values, nulls and empty collections.
+func richRecords(n int) []record.Record {
+	s := richSchema()
+	item := s.Field("items").Schema.Value
+	addr := s.Field("addr").Schema
+	out := make([]record.Record, n)
+	for i := range out {
+		var note, ts, scores, addrV any
+		if i%3 != 0 {
+			note = fmt.Sprintf("note %d ü", i)
+			ts = time.UnixMilli(1700000000000 + int64(i)*1001).UTC()
+			scores = []any{int32(i), nil, int32(-i)}
+			addrV = &record.StructValue{Schema: addr, Values: []any{"Paris", nil}}
+		}
+		if i%3 == 1 {
+			scores = []any{}
+			addrV = &record.StructValue{Schema: addr, Values: []any{"Lyon", "69001"}}
+		}
+		items := []any{}
+		for j := 0; j < i%4; j++ {
+			var qty any
+			if j%2 == 0 {
+				qty = int32(j + 1)
+			}
+			items = append(items, &record.StructValue{Schema: item, Values: []any{fmt.Sprintf("sku-%d-%d", i, j), qty}})
+		}
+		attrs := []record.MapEntry{}
+		for j := 0; j < i%3; j++ {
+			var v any
+			if j == 0 {
+				v = int64(i * 1000)
+			}
+			attrs = append(attrs, record.MapEntry{Key: fmt.Sprintf("k%d", j), Value: v})
+		}
+		v := &record.StructValue{Schema: s, Values: []any{
+			int64(i), int8(i - 64), int16(i * 300), int32(-i * 70000), float32(i) / 4, float64(i) * 1.1, i%2 == 0,
+			fmt.Sprintf("name-%d", i), note, []byte{byte(i), 0, 0xff},
+			record.Decimal{Unscaled: big.NewInt(int64(i*12345 - 50000)), Scale: 2},
+			record.Epoch.AddDate(0, 0, 19000+i), record.Epoch.Add(time.Duration(i*3723001) * time.Millisecond % (24 * time.Hour)), ts,
+			[]any{"a", fmt.Sprint(i)}, scores, items, attrs, addrV,
+		}}
+		out[i] = record.Record{Topic: "orders", Partition: 0, Offset: int64(i), ValueSchema: s, ValueData: v}
+	}
+	return out
+}
+
+type noS3 struct{ s3sink.API }
+
+// encodeSink writes recs as one object of the given format with the real sink.
+func encodeSink(t testing.TB, props map[string]string, recs []record.Record) []byte {
+	t.Helper()
+	cfg := s3sink.Config{Bucket: "b", TopicsDir: "topics", DirectoryDelim: "/", FileDelim: "+", FlushSize: 1 << 20,
+		Format: props["format.class"], ParquetCodec: props["parquet.codec"], AvroCodec: props["avro.codec"]}
+	s, err := s3sink.New(cfg, noS3{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := s.Plan(recs[0].TopicPartition(), recs)
+	if err != nil || len(ws) != 1 {
+		t.Fatalf("Plan: %d writes, %v", len(ws), err)
+	}
+	b, err := s.Encode(ws[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// plain turns Connect data into comparable values: structs become name=value lists, times
+// milliseconds, decimals strings.
+func plain(v any) any {
+	switch x := v.(type) {
+	case *record.StructValue:
+		out := make([]string, len(x.Values))
+		for i, f := range x.Schema.Fields {
+			out[i] = fmt.Sprintf("%s=%v", f.Name, plain(x.Values[i]))
+		}
+		return "{" + strings.Join(out, " ") + "}"
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = plain(e)
+		}
+		return fmt.Sprint(out)
+	case []record.MapEntry:
+		out := make([]string, len(x))
+		for i, e := range x {
+			out[i] = fmt.Sprintf("%v:%v", plain(e.Key), plain(e.Value))
+		}
+		return "map[" + strings.Join(out, " ") + "]"
+	case time.Time:
+		return fmt.Sprintf("t%d", x.UnixMilli())
+	case record.Decimal:
+		return "d" + x.String()
+	case []byte:
+		return fmt.Sprintf("b%x", x)
+	case nil:
+		return "null"
+	}
+	return fmt.Sprintf("%T(%v)", v, v)
+}
+
+func TestParquetRoundTrip(t *testing.T) {
+	recs := richRecords(50)
+	for _, codec := range []string{"none", "snappy", "gzip", "zstd"} {
+		t.Run(codec, func(t *testing.T) {
+			b := encodeSink(t, map[string]string{"format.class": "parquet", "parquet.codec": codec}, recs)
+			if !bytes.HasPrefix(b, []byte("PAR1")) || !bytes.HasSuffix(b, []byte("PAR1")) {
+				t.Fatalf("not a Parquet file: % x...", b[:8])
+			}
+			r, err := reader.New(reader.Source{ReaderAt: bytes.NewReader(b), Size: int64(len(b))}, reader.Options{Format: reader.Parquet})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, want := range recs {
+				rec, err := r.Next()
+				if err != nil {
+					t.Fatalf("record %d: %v", i, err)
+				}
+				if rec.Index != int64(i) {
+					t.Fatalf("index %d, want %d", rec.Index, i)
+				}
+				if g, w := plain(rec.Data), plain(want.ValueData); g != w {
+					t.Fatalf("record %d:\n got %v\nwant %v", i, g, w)
+				}
+				if i == 4 && testing.Verbose() {
+					t.Logf("record 4: %v", plain(rec.Data))
+				}
+				if i == 0 {
+					checkSchema(t, rec.Schema, want.ValueSchema)
+				}
+			}
+			if _, err := r.Next(); !errors.Is(err, io.EOF) {
+				t.Fatalf("after the last record: %v", err)
+			}
+		})
+	}
+}
+
+// checkSchema compares the read schema with the written one: same fields, types, optionality
+// and logical names.
+func checkSchema(t *testing.T, got, want *record.Schema) {
+	t.Helper()
+	var walk func(path string, g, w *record.Schema)
+	walk = func(path string, g, w *record.Schema) {
+		if g.Type != w.Type || g.Optional != w.Optional || (w.Name != "" && strings.HasPrefix(w.Name, "org.apache") && g.Name != w.Name) {
+			t.Errorf("%s: read %s optional=%v %q, wrote %s optional=%v %q", path, g.Type, g.Optional, g.Name, w.Type, w.Optional, w.Name)
+			return
+		}
+		if w.Name == record.DecimalName && g.Parameters["scale"] != w.Parameters["scale"] {
+			t.Errorf("%s: scale %v, want %v", path, g.Parameters, w.Parameters)
+		}
+		switch w.Type {
+		case record.Struct:
+			if len(g.Fields) != len(w.Fields) {
+				t.Errorf("%s: %d fields, want %d", path, len(g.Fields), len(w.Fields))
+				return
+			}
+			for i := range w.Fields {
+				if g.Fields[i].Name != w.Fields[i].Name || g.Fields[i].Index != i {
+					t.Errorf("%s: field %d is %q, want %q", path, i, g.Fields[i].Name, w.Fields[i].Name)
+				}
+				walk(path+"."+w.Fields[i].Name, g.Fields[i].Schema, w.Fields[i].Schema)
+			}
+		case record.Array:
+			walk(path+"[]", g.Value, w.Value)
+		case record.Map:
+			walk(path+"{key}", g.Key, w.Key)
+			walk(path+"{value}", g.Value, w.Value)
+		}
+	}
+	walk("value", got, want)
+	if got.Name != want.Name {
+		t.Errorf("root name %q, want %q", got.Name, want.Name)
+	}
+}
+
+// Skip seeks: resuming at row n reads from row n on, across row groups.
+func TestParquetSkip(t *testing.T) {
+	recs := richRecords(20)
+	b := encodeSink(t, map[string]string{"format.class": "parquet"}, recs)
+	for _, n := range []int64{0, 1, 7, 19, 20, 25} {
+		r, err := reader.New(reader.Source{ReaderAt: bytes.NewReader(b), Size: int64(len(b))}, reader.Options{Format: reader.Parquet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := reader.Skip(r, n); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := r.Next()
+		if n >= 20 {
+			if !errors.Is(err, io.EOF) {
+				t.Fatalf("Skip(%d): Next = %v, want EOF", n, err)
+			}
+			continue
+		}
+		if err != nil || rec.Index != n || plain(rec.Data) != plain(recs[n].ValueData) {
+			t.Fatalf("Skip(%d): record %d (%v), want %d", n, rec.Index, err, n)
+		}
+	}
+}
+
+func TestParquetErrors(t *testing.T) {
+	good := encodeSink(t, map[string]string{"format.class": "parquet"}, richRecords(3))
+	tests := []struct {
+		name string
+		src  reader.Source
+		want errclass.Class
+	}{
+		{"no ReaderAt", reader.Source{Body: bytes.NewReader(good)}, errclass.BadConfig},
+		{"not Parquet", reader.Source{ReaderAt: strings.NewReader("hello, world, not parquet"), Size: 25}, errclass.BadRecord},
+		{"truncated", reader.Source{ReaderAt: bytes.NewReader(good[:len(good)-20]), Size: int64(len(good) - 20)}, errclass.BadRecord},
+		{"empty", reader.Source{ReaderAt: bytes.NewReader(nil), Size: 0}, errclass.BadRecord},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := reader.New(tc.src, reader.Options{Format: reader.Parquet})
+			if err == nil || errclass.Of(err) != tc.want {
+				t.Fatalf("New: %v (class %v), want class %v", err, errclass.Of(err), tc.want)
+			}
+		})
+	}
+}
+
+// FuzzParquet: any bytes either fail to open with a BadRecord error or read to the end
+// without panicking.
+func FuzzParquet(f *testing.F) {
+	f.Add(encodeSink(f, map[string]string{"format.class": "parquet", "parquet.codec": "none"}, richRecords(4)))
+	f.Add([]byte("PAR1\x00\x00\x00\x00PAR1"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := reader.New(reader.Source{ReaderAt: bytes.NewReader(b), Size: int64(len(b))}, reader.Options{Format: reader.Parquet})
+		if err != nil {
+			if !errclass.Is(err, errclass.BadRecord) {
+				t.Fatalf("New: %v", err)
+			}
+			return
+		}
+		for i := 0; i < 1000; i++ {
+			if _, err := r.Next(); err != nil {
+				if errors.Is(err, io.EOF) || errclass.Is(err, errclass.BadRecord) {
+					return
+				}
+				t.Fatalf("Next: %v", err)
+			}
+		}
+	})
+}
+
+func TestAvroRoundTrip(t *testing.T) {
+	recs := richRecords(50)
+	for _, codec := range []string{"null", "deflate", "snappy", "zstandard"} {
+		t.Run(codec, func(t *testing.T) {
+			b := encodeSink(t, map[string]string{"format.class": "avro", "avro.codec": codec}, recs)
+			if !bytes.HasPrefix(b, []byte("Obj\x01")) {
+				t.Fatalf("not an Avro container file: % x...", b[:8])
+			}
+			if again := encodeSink(t, map[string]string{"format.class": "avro", "avro.codec": codec}, recs); !bytes.Equal(again, b) {
+				t.Fatal("the same records made different bytes")
+			}
+			r, err := reader.New(reader.Source{Body: bytes.NewReader(b)}, reader.Options{Format: reader.Avro})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, want := range recs {
+				rec, err := r.Next()
+				if err != nil {
+					t.Fatalf("record %d: %v", i, err)
+				}
+				if rec.Index != int64(i) {
+					t.Fatalf("index %d, want %d", rec.Index, i)
+				}
+				if g, w := plain(rec.Data), plain(want.ValueData); g != w {
+					t.Fatalf("record %d:\n got %v\nwant %v", i, g, w)
+				}
+				if i == 0 {
+					checkSchema(t, rec.Schema, want.ValueSchema)
+				}
+			}
+			if _, err := r.Next(); !errors.Is(err, io.EOF) {
+				t.Fatalf("after the last record: %v", err)
+			}
+		})
+	}
+}
+
+func TestAvroErrors(t *testing.T) {
+	good := encodeSink(t, map[string]string{"format.class": "avro", "avro.codec": "deflate"}, richRecords(30))
+	if _, err := reader.New(reader.Source{Body: strings.NewReader("not avro at all")}, reader.Options{Format: reader.Avro}); !errclass.Is(err, errclass.BadRecord) || !errors.Is(err, reader.ErrCorrupt) {
+		t.Errorf("not Avro: %v", err)
+	}
+	r, err := reader.New(reader.Source{Body: bytes.NewReader(good[:len(good)-40])}, reader.Options{Format: reader.Avro})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := readAll(t, r)
+	if last := out[len(out)-1]; !strings.Contains(last, "ERR corrupt") {
+		t.Errorf("truncated file: last result %s, want a corrupt-file error", last)
+	}
+}
+
+// FuzzAvro: any bytes either fail to open with a BadRecord error or read to the end without
+// panicking.
+func FuzzAvro(f *testing.F) {
+	f.Add(encodeSink(f, map[string]string{"format.class": "avro"}, richRecords(3)))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := reader.New(reader.Source{Body: bytes.NewReader(b)}, reader.Options{Format: reader.Avro})
+		if err != nil {
+			if !errclass.Is(err, errclass.BadRecord) {
+				t.Fatalf("New: %v", err)
+			}
+			return
+		}
+		for i := 0; i < 1000; i++ {
+			if _, err := r.Next(); err != nil {
+				if errors.Is(err, io.EOF) || errclass.Is(err, errclass.BadRecord) {
+					return
+				}
+				t.Fatalf("Next: %v", err)
+			}
+		}
+	})
+}
+
+// foreignRow is a row as another writer lays it out: parquet-go's struct mapping (repeated
+// fields without LIST, a MAP, an optional pointer, a micros timestamp, an unsigned int).
+type foreignRow struct {
+	ID    int64            `parquet:"id"`
+	Tags  []string         `parquet:"tags"`
+	Note  *string          `parquet:"note,optional"`
+	Attrs map[string]int32 `parquet:"attrs"`
+	At    time.Time        `parquet:"at,timestamp(microsecond)"`
+	Count uint32           `parquet:"count"`
+	Inner struct {
+		X float32 `parquet:"x"`
+		Y []int32 `parquet:"y,list"`
+	} `parquet:"inner"`
+}
+
+// Files from another writer read as Connect structs too.
+func TestParquetForeignWriter(t *testing.T) {
+	note := "hello"
+	rows := []foreignRow{
+		{ID: 1, Tags: []string{"a", "b"}, Note: &note, Attrs: map[string]int32{"k": 7}, At: time.UnixMicro(1700000000123456).UTC(), Count: 4000000000},
+		{ID: 2, At: time.UnixMilli(0).UTC()},
+	}
+	rows[0].Inner.X, rows[0].Inner.Y = 1.5, []int32{3, 4}
+	var buf bytes.Buffer
+	if err := parquet.Write(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	r, err := reader.New(reader.Source{ReaderAt: bytes.NewReader(buf.Bytes()), Size: int64(buf.Len())}, reader.Options{Format: reader.Parquet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"{id=int64(1) tags=[string(a) string(b)] note=string(hello) attrs=map[string(k):int32(7)] at=t1700000000123 count=int64(4000000000) inner={x=float32(1.5) y=[int32(3) int32(4)]}}",
+		"{id=int64(2) tags=[] note=null attrs=map[] at=t0 count=int64(0) inner={x=float32(0) y=[]}}",
+	}
+	for i, w := range want {
+		rec, err := r.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := plain(rec.Data); g != w {
+			t.Errorf("row %d:\n got %s\nwant %s", i, g, w)
+		}
+	}
+	if _, err := r.Next(); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the last row: %v", err)
+	}
+}
