@@ -2,6 +2,8 @@
 // same run and against the same broker, with kcat producing the same lines.
 //
 //	go run ./bench/s3source [-size 1GiB] [-record-bytes 512] [-partitions 6] [-compression none]
+//	    [-runs 3] [-kcat=false] [-checkpoint-bytes N] [-checkpoint-records N]
+//	    [-cpuprofile F] [-memprofile F] [-broker-cpuprofile F]
 //
 // The object (-size bytes of JSON lines of about -record-bytes each, generated into a temporary
 // file that is removed at the end, never committed) is put into an S3 server; a kfake broker and
@@ -58,14 +60,17 @@ import (
 	"github.com/lambda-connect/lambda-connect/infra/s3local"
 )
 
-// profilePath and memProfilePath are -cpuprofile and -memprofile.
-var profilePath, memProfilePath string
+// profilePath, memProfilePath and brokerProfilePath are -cpuprofile, -memprofile and
+// -broker-cpuprofile.
+var profilePath, memProfilePath, brokerProfilePath string
 
 // kcatFirst, checkpointBytes and runs are -kcat-first, -checkpoint-bytes and -runs.
 var (
 	kcatFirst       bool
 	checkpointBytes int64
-	runs            int
+	// checkpointRecords is -checkpoint-records.
+	checkpointRecords int64
+	runs              int
 )
 
 // baseHeap is the source's heap before its run, after a collection (the handler's reused chunk
@@ -85,15 +90,17 @@ func main() {
 	partitions := flag.Int("partitions", 6, "partitions of each topic")
 	compression := flag.String("compression", "none", "producer compression.type for both clients: none, gzip, snappy, lz4, zstd")
 	flag.IntVar(&runs, "runs", 3, "measured runs of each case (medians are printed); the order of the cases alternates")
+	flag.Int64Var(&checkpointRecords, "checkpoint-records", 0, "the source's checkpoint.records (0: its default)")
 	flag.Int64Var(&checkpointBytes, "checkpoint-bytes", 0, "the source's checkpoint.bytes (0: its default); the handler holds two chunks of this size")
 	flag.BoolVar(&kcatFirst, "kcat-first", false, "run kcat before the source (the broker is then fresh for kcat rather than for the source)")
 	useKcat := flag.Bool("kcat", true, "also run kcat -P on the same lines (installed with apt-get when missing and root)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the source's run to this file")
+	flag.StringVar(&brokerProfilePath, "broker-cpuprofile", "", "write a CPU profile of the child process (broker and S3 server) over the whole benchmark to this file")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the source's run to this file")
 	serve := flag.Bool("serve", false, "internal: run the broker and S3 server and print their addresses (the benchmark's child process)")
 	flag.Parse()
 	if *serve {
-		if err := serveInfra(*partitions); err != nil {
+		if err := serveInfra(*partitions, brokerProfilePath); err != nil {
 			fmt.Fprintln(os.Stderr, "bench child:", err)
 			os.Exit(1)
 		}
@@ -147,8 +154,19 @@ type infra struct {
 
 // serveInfra runs kfake and an S3 server with the benchmark's bucket and topics, prints their
 // addresses as one JSON line, and serves until its standard input closes.
-func serveInfra(partitions int) error {
+func serveInfra(partitions int, profile string) error {
 	ctx := context.Background()
+	if profile != "" {
+		pf, err := os.Create(profile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	cl, err := kafkalocal.Start(ctx, kafkalocal.Options{Embedded: true})
 	if err != nil {
 		return err
@@ -177,7 +195,7 @@ func startInfra(partitions int) (infra, func(), error) {
 	if err != nil {
 		return infra{}, nil, err
 	}
-	cmd := exec.Command(exe, "-serve", "-partitions", strconv.Itoa(partitions))
+	cmd := exec.Command(exe, "-serve", "-partitions", strconv.Itoa(partitions), "-broker-cpuprofile", brokerProfilePath)
 	cmd.Stderr = os.Stderr
 	// The broker keeps every record in memory (the object too): GOGC=400 keeps its garbage
 	// collector from running often over gigabytes of live data, for both clients alike.
@@ -349,7 +367,11 @@ func run(size int64, recordBytes, partitions int, compression string, useKcat bo
 	var srcRuns, kcatRuns []result
 	for run := range runs {
 		if run > 0 {
-			for _, t := range []string{sourceTopic, kcatTopic} {
+			topics := []string{sourceTopic}
+			if kcatBin != "" {
+				topics = append(topics, kcatTopic)
+			}
+			for _, t := range topics {
 				if err := createTopic(ctx, in.Broker, t, partitions); err != nil {
 					return err
 				}
@@ -438,6 +460,9 @@ func measureSource(ctx context.Context, in infra, s3c *s3.Client, obj trigger.Ob
 	if checkpointBytes > 0 {
 		props["checkpoint.bytes"] = strconv.FormatInt(checkpointBytes, 10)
 	}
+	if checkpointRecords > 0 {
+		props["checkpoint.records"] = strconv.FormatInt(checkpointRecords, 10)
+	}
 	c, err := s3source.Spec().Parse(props)
 	if err != nil {
 		return result{}, err
@@ -519,6 +544,7 @@ func measureWith(ctx context.Context, c *config.Config, s3c *s3.Client, obj trig
 			return result{}, err
 		}
 		defer mf.Close()
+		runtime.GC() // the profile shows allocations up to the last collection
 		if err := pprof.Lookup("allocs").WriteTo(mf, 0); err != nil {
 			return result{}, err
 		}

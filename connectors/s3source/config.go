@@ -20,12 +20,27 @@ import (
 	"github.com/lambda-connect/lambda-connect/core/config"
 	"github.com/lambda-connect/lambda-connect/core/errclass"
 	"github.com/lambda-connect/lambda-connect/core/producer"
-	"github.com/lambda-connect/lambda-connect/core/record"
 )
+
+// Option adjusts how ConfigFrom reads the settings.
+type Option func(*options)
+
+type options struct{ converters *converters.Registry }
+
+// WithConverters builds key.converter and value.converter from r (converters.Builtins plus the
+// caller's own, such as core/glueregistry's) instead of the builtins.
+func WithConverters(r *converters.Registry) Option { return func(o *options) { o.converters = r } }
 
 // ConfigFrom reads the source's settings from c (parsed with Spec): the connector's Config and
 // the producer's. Problems spanning several settings are reported together (BadConfig).
-func ConfigFrom(c *config.Config) (Config, producer.Config, error) {
+func ConfigFrom(c *config.Config, opts ...Option) (Config, producer.Config, error) {
+	o := options{}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.converters == nil {
+		o.converters = converters.Builtins()
+	}
 	var errs []error
 	cfg := Config{
 		Connector:         c.String(KeyConnectorName),
@@ -54,16 +69,13 @@ func ConfigFrom(c *config.Config) (Config, producer.Config, error) {
 	if types, err := parseColumnTypes(c.List(KeyCSVColumnTypes)); err != nil {
 		errs = append(errs, errclass.New(errclass.BadConfig, KeyCSVColumnTypes, err))
 	} else if len(types) > 0 {
-		cfg.Reader.CSV.Types = map[string]record.Type{}
-		for k, v := range types {
-			cfg.Reader.CSV.Types[k] = record.Type(v)
-		}
+		cfg.Reader.CSV.Types = types
 	}
 	var err error
-	if cfg.KeyConverter, err = converters.New(c.String(KeyKeyConverter), true, c.Sub("key.converter.")); err != nil {
+	if cfg.KeyConverter, err = o.converters.New(c.String(KeyKeyConverter), true, c.Sub("key.converter.")); err != nil {
 		errs = append(errs, err)
 	}
-	if cfg.ValueConverter, err = converters.New(c.String(KeyValueConverter), false, c.Sub("value.converter.")); err != nil {
+	if cfg.ValueConverter, err = o.converters.New(c.String(KeyValueConverter), false, c.Sub("value.converter.")); err != nil {
 		errs = append(errs, err)
 	}
 	if cfg.Topic == "" && cfg.TopicRegex == nil && cfg.TopicField == "" {
@@ -106,9 +118,15 @@ type Built struct {
 }
 
 // Build makes a Source from settings with the AWS SDK's standard configuration (AWS_REGION,
-// AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB, the function's role). No network call.
+// AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB, the function's role), its converters from
+// converters.Builtins. No network call.
 func Build(ctx context.Context, c *config.Config, opts ...func(*Deps)) (*Built, error) {
-	cfg, pcfg, err := ConfigFrom(c)
+	return BuildWith(ctx, c, nil, opts...)
+}
+
+// BuildWith is Build with the converters from r (nil: converters.Builtins).
+func BuildWith(ctx context.Context, c *config.Config, r *converters.Registry, opts ...func(*Deps)) (*Built, error) {
+	cfg, pcfg, err := ConfigFrom(c, WithConverters(r))
 	if err != nil {
 		return nil, err
 	}

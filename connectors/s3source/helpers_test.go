@@ -127,6 +127,7 @@ type opts struct {
 	reserve   time.Duration
 	regex     string
 	csvTypes  map[string]record.Type
+	s3        s3source.ObjectAPI // nil: the env's client
 }
 
 func (e *env) source(o opts) *s3source.Source {
@@ -159,7 +160,11 @@ func (e *env) source(o opts) *s3source.Source {
 	if p == nil {
 		p = e.prod
 	}
-	s, err := s3source.New(cfg, s3source.Deps{S3: e.s3, Producer: p, Ledger: e.ledger, Fault: o.fault, Now: o.now})
+	var api s3source.ObjectAPI = e.s3
+	if o.s3 != nil {
+		api = o.s3
+	}
+	s, err := s3source.New(cfg, s3source.Deps{S3: api, Producer: p, Ledger: e.ledger, Fault: o.fault, Now: o.now})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -238,7 +243,19 @@ func head(s []int) []int {
 // of any kafka-go Writer (one per partition it wrote to, one per batch it filled). The
 // Transport's connection pool has goroutines of its own, which stay between calls, as they
 // should.
+//
+// A goroutine that has signalled its end may still be returning when the call returns: it is
+// given up to 200 ms to exit; one still there then is reported.
 func producerGoroutines() []string {
+	var out []string
+	for deadline := time.Now().Add(200 * time.Millisecond); ; time.Sleep(time.Millisecond) {
+		if out = producerGoroutinesNow(); len(out) == 0 || time.Now().After(deadline) {
+			return out
+		}
+	}
+}
+
+func producerGoroutinesNow() []string {
 	buf := make([]byte, 4<<20)
 	buf = buf[:runtime.Stack(buf, true)]
 	var out []string

@@ -483,3 +483,76 @@ func TestHandleFlushesBeforeReturning(t *testing.T) {
 		t.Fatalf("%d distinct records, want %d", len(seen), total)
 	}
 }
+
+// holdingProducer stores the records of the Produce call that starts at record index first,
+// then waits for release and reports a failure (kafka-go #1427), while the source goes on with
+// the next chunk.
+type holdingProducer struct {
+	s3source.Producer
+	first   string
+	stored  chan<- struct{} // closed once the records are stored
+	release <-chan struct{}
+}
+
+func (p *holdingProducer) Produce(ctx context.Context, msgs []producer.Message) error {
+	var idx []byte
+	for _, h := range msgs[0].Headers {
+		if h.Key == s3source.HeaderIndex {
+			idx = h.Value
+		}
+	}
+	if string(idx) != p.first {
+		return p.Producer.Produce(ctx, msgs)
+	}
+	if err := p.Producer.Produce(ctx, msgs); err != nil {
+		return err
+	}
+	close(p.stored)
+	select {
+	case <-p.release:
+	case <-time.After(20 * time.Second):
+		return errors.New("the next chunk was never checkpointed")
+	}
+	return errclass.Retry("produce", "request timed out (but the broker stored the records)")
+}
+
+// TestPipelinedAmbiguousFailure: chunk 1 is stored but reported failed only after chunk 2 was
+// read (its end offsets then include chunk 1's records, as chunk 0's acknowledgement is held
+// until chunk 1 is stored) and checkpointed, while chunk 1 was still in flight. The checkpoint
+// must keep end offsets from before chunk 1, so that the retry finds chunk 1's records and
+// produces only chunk 2's.
+func TestPipelinedAmbiguousFailure(t *testing.T) {
+	e := newEnv(t, map[string]int32{"t": 1})
+	const n = 500
+	obj := e.put("pipelined.jsonl", lines(n), "")
+	stored, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	hp := &holdingProducer{Producer: e.prod, first: "100", stored: stored, release: release}
+	_, err := e.invoke(e.source(opts{topic: "t", records: 100, producer: hp, fault: func(p string, idx int64) error {
+		switch {
+		case p == "after-produce" && idx == 0:
+			select {
+			case <-stored:
+			case <-time.After(20 * time.Second):
+				return errors.New("chunk 1 was never stored")
+			}
+		case p == "before-produce" && idx == 200:
+			once.Do(func() { close(release) })
+		}
+		return nil
+	}}), obj)
+	if err == nil || !errclass.Is(err, errclass.Retriable) || !strings.Contains(err.Error(), "record 100") {
+		t.Fatalf("first invocation: %v, want the retriable failure of the chunk from record 100", err)
+	}
+	if got := len(e.read("t")); got != 200 {
+		t.Fatalf("%d records after the failure, want chunks 0 and 1 (200); chunk 2 must not follow a failed chunk", got)
+	}
+	res, err := e.invoke(e.source(opts{topic: "t", records: 100}), obj)
+	if err != nil || !res.Complete {
+		t.Fatalf("retry: %+v %v", res, err)
+	}
+	if res.Reconciled != 100 {
+		t.Errorf("retry reconciled %d records, want chunk 1's 100", res.Reconciled)
+	}
+	e.exactlyOnce("t", n)
+}

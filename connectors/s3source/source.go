@@ -5,12 +5,13 @@
 //
 // Exactly-once without Kafka transactions rests on the checkpoint ledger (core/checkpoints), one
 // item per object version. The handler leases the object, then works in chunks of at most
-// checkpoint.records records / checkpoint.bytes bytes; before sending a chunk it saves the
-// checkpoint (position = the chunk's first record, chunk end, and the end offsets of every
-// partition the chunk can go to). A retry after a crash, a kill or an ambiguous produce error
-// finds a chunk that may be partly in Kafka: it reads the partitions from the saved end offsets,
-// finds this object's records by their provenance headers, and produces only the rest. See the
-// README for the argument and the residual window.
+// checkpoint.records records / checkpoint.bytes bytes, pipelined (up to two in flight); before
+// sending a chunk it saves the checkpoint (position = the end of the records all acknowledged,
+// chunk end = this chunk's end, and for every partition the records in between can go to an end
+// offset read before any of them was sent). A retry after a crash, a kill or an ambiguous produce
+// error finds records that may be partly in Kafka: it reads the partitions from the saved end
+// offsets, finds this object's records by their provenance headers, and produces only the rest.
+// See the README for the argument and the residual window.
 package s3source
 
 import (
@@ -24,6 +25,7 @@ import (
 	"io"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -289,7 +291,9 @@ func (s *Source) Process(ctx context.Context, obj trigger.Object) (res Result, e
 	bufA, bufB := s.chunkBuf(), s.chunkBuf()
 	defer s.release(bufA, bufB)
 	run := &run{s: s, id: id, lease: lease, deadline: deadline, res: &res, hash: hashOf(id), buf: bufA, spare: bufB,
-		hBucket: []byte(id.Bucket), hKey: []byte(id.Key), hVersion: []byte(id.Version())}
+		shared: []record.Header{{Key: HeaderBucket, Value: []byte(id.Bucket)}, {Key: HeaderKey, Value: []byte(id.Key)},
+			{Key: HeaderVersion, Value: []byte(id.Version())}}}
+	copy(run.convHeader[:], run.shared)
 	err = run.object(ctx)
 	if errors.Is(err, errKilled) {
 		killed = true
@@ -321,8 +325,15 @@ type run struct {
 	// buf holds the chunk being built (only the goroutine reading the object uses it); spare
 	// is the second buffer stream takes turns with.
 	buf, spare *chunkBuf
-	// The provenance header values every record of the object shares.
-	hBucket, hKey, hVersion []byte
+	// The provenance headers every record of the object shares (bucket, key, version), the
+	// messages' SharedHeaders; and the four provenance headers of the record being built, as
+	// the value converter sees them (used by the goroutine building chunks only).
+	shared     []record.Header
+	convHeader [4]record.Header
+	// The last topic partitions looked up, and its partition count (used by the goroutine
+	// building chunks only).
+	lastTopic string
+	lastParts int32
 }
 
 func (r *run) fault(point string, index int64) error {
@@ -339,18 +350,25 @@ func (r *run) open(ctx context.Context) (io.Closer, error) {
 	} else {
 		in.IfMatch = aws.String(`"` + strings.Trim(r.id.ETag, `"`) + `"`)
 	}
+	if r.s.cfg.Reader.Format == reader.Parquet {
+		// Parquet is read with ranged GETs of this version (reader.Source.ReaderAt).
+		ra, err := openRange(ctx, r.s.d.S3, r.id, in)
+		if err != nil {
+			if errclass.Of(err) != errclass.Unknown {
+				return nil, err
+			}
+			return nil, r.getErr(err)
+		}
+		rd, err := reader.New(reader.Source{ReaderAt: ra, Size: ra.size}, r.s.cfg.Reader)
+		if err != nil {
+			return nil, err
+		}
+		r.rd = rd
+		return closers{}, nil
+	}
 	out, err := r.s.d.S3.GetObject(ctx, in)
 	if err != nil {
-		var ae smithy.APIError
-		if errors.As(err, &ae) {
-			switch ae.ErrorCode() {
-			case "NoSuchKey", "NoSuchVersion", "PreconditionFailed", "NotFound":
-				return nil, errclass.New(errclass.BadRecord, r.id.String(), fmt.Errorf("%w: %s", ErrObjectGone, ae.ErrorCode()))
-			case "NoSuchBucket", "AccessDenied":
-				return nil, errclass.New(errclass.BadConfig, r.id.String(), fmt.Errorf("reading the object: %w", err))
-			}
-		}
-		return nil, errclass.New(errclass.Retriable, r.id.String(), fmt.Errorf("reading the object: %w", err))
+		return nil, r.getErr(err)
 	}
 	if r.id.VersionID == "" && out.ETag != nil && strings.Trim(*out.ETag, `"`) != strings.Trim(r.id.ETag, `"`) {
 		out.Body.Close()
@@ -370,6 +388,22 @@ func (r *run) open(ctx context.Context) (io.Closer, error) {
 	}
 	r.rd = rd
 	return closers{body, out.Body}, nil
+}
+
+// getErr classifies a failed GetObject of the object.
+func (r *run) getErr(err error) error {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "NoSuchKey", "NoSuchVersion", "PreconditionFailed", "NotFound":
+			return errclass.New(errclass.BadRecord, r.id.String(), fmt.Errorf("%w: %s", ErrObjectGone, ae.ErrorCode()))
+		case "NoSuchBucket", "AccessDenied":
+			return errclass.New(errclass.BadConfig, r.id.String(), fmt.Errorf("reading the object: %w", err))
+		case "InvalidRange":
+			return errclass.New(errclass.BadRecord, r.id.String(), fmt.Errorf("the object is empty: not a Parquet file: %w", reader.ErrCorrupt))
+		}
+	}
+	return errclass.New(errclass.Retriable, r.id.String(), fmt.Errorf("reading the object: %w", err))
 }
 
 // bodyReader marks errors of the S3 body itself as retriable (DecompressStrict would otherwise
@@ -444,12 +478,47 @@ type built struct {
 	buf  *chunkBuf
 }
 
-// stream produces the object from record pos on, chunk after chunk. One goroutine reads and
-// builds chunk k+1, and reads the end offsets of its partitions, while chunk k is checkpointed
-// and produced; two chunk buffers take turns. The checkpoint protocol is the sequential one:
-// chunk k+1's checkpoint is saved only after chunk k was acknowledged, and before chunk k+1 is
-// sent. (Its end offsets, read before chunk k+1 is sent, precede every record of it: that they
-// may also precede some of chunk k's only widens a reconciliation's scan.)
+// flight is a chunk being produced: its checkpoint is saved, its partitions' runs are sent.
+type flight struct {
+	first, next int64
+	ends        []checkpoints.Offset // read before the chunk was sent: they precede its records
+	buf         *chunkBuf
+	msgs        int
+	deadLetters int64
+	done        chan struct{} // closed when every run has its answer; err is then set
+	err         error
+}
+
+// laneKey names a partition.
+type laneKey struct {
+	topic     string
+	partition int32
+}
+
+// laneStep is one chunk's run of records in one partition: the next chunk's run of that
+// partition is sent only after it is acknowledged (done closed, err nil), so that a partition's
+// records stay in order, and is not sent at all after it failed.
+type laneStep struct {
+	done chan struct{}
+	err  error
+}
+
+// stream produces the object from record pos on, chunk after chunk, pipelined:
+//
+//   - one goroutine reads and builds the next chunk into a free chunk buffer (two take turns)
+//     and reads the end offsets of its partitions;
+//   - before a chunk is sent, its checkpoint is saved: position P = the end of the chunks
+//     acknowledged so far (in order), chunk end E = this chunk's end, and for every partition the
+//     least end offset read before any chunk in [P, E) was sent; the previous chunk may still be
+//     in flight (then [P, E) spans both);
+//   - each partition's run of a chunk is sent as soon as the same partition's run of the
+//     previous chunk is acknowledged (one Produce call per partition and chunk, at most one
+//     request in flight per partition), never after it failed;
+//   - a chunk's buffer is reused once all its runs are acknowledged.
+//
+// So at most two chunks are in flight and a checkpoint never records a position whose records
+// are not all acknowledged; a retry reconciles [P, E) from end offsets that precede every record
+// of it.
 func (r *run) stream(ctx context.Context, pos int64) error {
 	free := make(chan *chunkBuf, 2)
 	free <- r.buf
@@ -485,52 +554,235 @@ func (r *run) stream(ctx context.Context, pos int64) error {
 		}
 	}()
 	defer func() { close(stop); <-done }()
-	for {
-		if r.s.d.Now().Add(r.s.cfg.DeadlineReserve).After(r.deadline) {
-			var err error
-			if r.lease, err = r.s.d.Ledger.Save(ctx, r.lease, pos, pos, nil); err != nil {
+
+	acked := pos // records [0, acked) are acknowledged
+	var pending []*flight
+	// Nothing is left in flight when stream returns, whatever it returns.
+	defer func() {
+		for _, f := range pending {
+			<-f.done
+		}
+	}()
+	lanes := map[laneKey]*laneStep{}
+	slots := make(chan struct{}, maxConcurrentRuns)
+	// finish takes the oldest flight's answer.
+	finish := func() error {
+		f := pending[0]
+		<-f.done
+		pending = pending[1:]
+		if f.err != nil {
+			return f.err
+		}
+		r.res.Produced += int64(f.msgs)
+		r.res.DeadLetters += f.deadLetters
+		if err := r.fault("after-produce", f.first); err != nil {
+			return err
+		}
+		acked = f.next
+		free <- f.buf
+		return nil
+	}
+	drain := func() error {
+		for len(pending) > 0 {
+			if err := finish(); err != nil {
 				return err
 			}
-			return errclass.New(errclass.Retriable, r.id.String(), fmt.Errorf("%w (record %d)", ErrIncomplete, pos))
+		}
+		return nil
+	}
+	for {
+		if r.s.d.Now().Add(r.s.cfg.DeadlineReserve).After(r.deadline) {
+			if err := drain(); err != nil {
+				return err
+			}
+			var err error
+			if r.lease, err = r.s.d.Ledger.Save(ctx, r.lease, acked, acked, nil); err != nil {
+				return err
+			}
+			return errclass.New(errclass.Retriable, r.id.String(), fmt.Errorf("%w (record %d)", ErrIncomplete, acked))
+		}
+		var oldest chan struct{}
+		if len(pending) > 0 {
+			oldest = pending[0].done
 		}
 		var b built
 		select {
+		case <-oldest:
+			if err := finish(); err != nil {
+				return err
+			}
+			continue
 		case b = <-out:
 		case <-ctx.Done():
-			return errclass.New(errclass.Retriable, r.id.String(), fmt.Errorf("reading record %d: %w", pos, ctx.Err()))
+			return errclass.New(errclass.Retriable, r.id.String(), fmt.Errorf("reading record %d: %w", acked, ctx.Err()))
 		}
 		if b.err != nil {
 			return b.err
 		}
 		if len(b.ch.msgs) > 0 {
-			if err := r.fault("before-save", pos); err != nil {
+			if err := r.fault("before-save", b.ch.first); err != nil {
 				return err
+			}
+			ends := b.ends
+			for _, f := range pending {
+				ends = append(ends, f.ends...)
 			}
 			var err error
-			if r.lease, err = r.s.d.Ledger.Save(ctx, r.lease, pos, b.ch.next, b.ends); err != nil {
+			if r.lease, err = r.s.d.Ledger.Save(ctx, r.lease, acked, b.ch.next, leastEnds(ends)); err != nil {
 				return err
 			}
-			if err := r.produce(ctx, b.ch.msgs, pos); err != nil {
+			if err := r.fault("before-produce", b.ch.first); err != nil {
 				return err
 			}
-			r.res.DeadLetters += b.ch.deadLetters
+			pending = append(pending, r.send(ctx, b, lanes, slots))
+		} else {
+			free <- b.buf
 		}
-		free <- b.buf
-		pos = b.ch.next
 		if b.eof {
-			return r.complete(ctx, pos)
+			if err := drain(); err != nil {
+				return err
+			}
+			return r.complete(ctx, b.ch.next)
 		}
 	}
 }
 
+// maxConcurrentRuns bounds the Produce calls one object has running at once (one per partition
+// and chunk in flight).
+const maxConcurrentRuns = 32
+
+// send starts producing a built chunk, partition by partition, each partition's run after the
+// previous chunk's run of that partition (lanes) is acknowledged.
+func (r *run) send(ctx context.Context, b built, lanes map[laneKey]*laneStep, slots chan struct{}) *flight {
+	f := &flight{first: b.ch.first, next: b.ch.next, ends: b.ends, buf: b.buf, msgs: len(b.ch.msgs),
+		deadLetters: b.ch.deadLetters, done: make(chan struct{})}
+	runs := b.buf.group(b.ch.msgs, b.ch.index)
+	pctx, cancel := context.WithDeadline(ctx, r.deadline)
+	errs := make([]error, len(runs))
+	var wg sync.WaitGroup
+	for i, run := range runs {
+		k := laneKey{run.msgs[0].Topic, run.msgs[0].Partition}
+		prev := lanes[k]
+		step := &laneStep{done: make(chan struct{})}
+		lanes[k] = step
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(step.done)
+			if prev != nil {
+				<-prev.done
+				if prev.err != nil {
+					step.err = fmt.Errorf("%s: the %d records of topic %s partition %d from record %d were not sent, after an earlier failure in that partition: %w",
+						r.id, len(run.msgs), k.topic, k.partition, run.first, prev.err)
+					errs[i] = step.err
+					return
+				}
+			}
+			slots <- struct{}{}
+			err := r.s.d.Producer.Produce(pctx, run.msgs)
+			<-slots
+			if err != nil {
+				err = fmt.Errorf("%s: producing the %d records of topic %s partition %d from record %d (the retry reconciles what reached Kafka): %w",
+					r.id, len(run.msgs), k.topic, k.partition, run.first, err)
+			}
+			step.err, errs[i] = err, err
+		}()
+	}
+	go func() {
+		wg.Wait()
+		cancel()
+		for _, err := range errs {
+			if err != nil {
+				f.err = err
+				break
+			}
+		}
+		close(f.done)
+	}()
+	return f
+}
+
+// leastEnds returns, for every partition in ends, its least offset, in topic and partition
+// order.
+func leastEnds(ends []checkpoints.Offset) []checkpoints.Offset {
+	out := make([]checkpoints.Offset, 0, len(ends))
+	for _, e := range ends {
+		i := 0
+		for i < len(out) && (out[i].Topic < e.Topic || out[i].Topic == e.Topic && out[i].Partition < e.Partition) {
+			i++
+		}
+		switch {
+		case i < len(out) && out[i].Topic == e.Topic && out[i].Partition == e.Partition:
+			out[i].Offset = min(out[i].Offset, e.Offset)
+		default:
+			out = append(out, checkpoints.Offset{})
+			copy(out[i+1:], out[i:])
+			out[i] = e
+		}
+	}
+	return out
+}
+
+// partRun is the messages of one partition in a chunk, contiguous and in record order.
+type partRun struct {
+	msgs  []producer.Message
+	first int64 // the record index of the first
+}
+
+// group reorders msgs (and index alongside) in place so that each partition's messages are
+// contiguous, in record order, partitions in order of first appearance, and returns the runs.
+func (b *chunkBuf) group(msgs []producer.Message, index []int64) []partRun {
+	n := len(msgs)
+	b.dest = b.dest[:0]
+	var keys []laneKey
+	var counts []int32
+	for i := range msgs {
+		k := laneKey{msgs[i].Topic, msgs[i].Partition}
+		g := len(keys) - 1
+		if g < 0 || keys[g] != k { // runs of one partition are the common case
+			g = slices.Index(keys, k)
+			if g < 0 {
+				g = len(keys)
+				keys, counts = append(keys, k), append(counts, 0)
+			}
+		}
+		counts[g]++
+		b.dest = append(b.dest, int32(g))
+	}
+	starts := make([]int32, len(keys)+1)
+	for g, c := range counts {
+		starts[g+1] = starts[g] + c
+	}
+	next := slices.Clone(starts[:len(keys)])
+	dest := b.dest
+	for i, g := range dest {
+		dest[i] = next[g]
+		next[g]++
+	}
+	for i := range n {
+		for int(dest[i]) != i {
+			j := dest[i]
+			msgs[i], msgs[j] = msgs[j], msgs[i]
+			index[i], index[j] = index[j], index[i]
+			dest[i], dest[j] = dest[j], dest[i]
+		}
+	}
+	runs := make([]partRun, len(keys))
+	for g := range keys {
+		runs[g] = partRun{msgs: msgs[starts[g]:starts[g+1]], first: index[starts[g]]}
+	}
+	return runs
+}
+
 // chunkBuf holds a chunk's data: the keys, values and index headers of its messages (arena),
-// their headers, the messages and their record indices. It is sized once and reused chunk after
-// chunk.
+// their index headers, the messages and their record indices. It is sized once and reused chunk
+// after chunk.
 type chunkBuf struct {
 	arena   []byte
 	headers []record.Header
 	msgs    []producer.Message
 	index   []int64
+	dest    []int32 // group's scratch
 }
 
 // chunkBuf returns a spare chunk buffer, or a new one.
@@ -546,8 +798,8 @@ func (s *Source) chunkBuf() *chunkBuf {
 	// Sized for a whole chunk at once: growing would copy megabytes, and leave them as garbage.
 	n := int64(s.cfg.CheckpointRecords)
 	arena := s.cfg.CheckpointBytes + n*12 + 64<<10 // and the index headers' digits
-	return &chunkBuf{arena: make([]byte, 0, arena), headers: make([]record.Header, 0, 4*n),
-		msgs: make([]producer.Message, 0, n), index: make([]int64, 0, n)}
+	return &chunkBuf{arena: make([]byte, 0, arena), headers: make([]record.Header, 0, n),
+		msgs: make([]producer.Message, 0, n), index: make([]int64, 0, n), dest: make([]int32, 0, n)}
 }
 
 // release keeps buffers for the next objects: as many as two objects at a time use.
@@ -598,6 +850,7 @@ func (r *run) produce(ctx context.Context, msgs []producer.Message, first int64)
 
 // chunk is a run of records read and built.
 type chunk struct {
+	first  int64 // index of the first record
 	msgs   []producer.Message
 	index  []int64 // record index of each message
 	topics []string
@@ -620,12 +873,13 @@ func (r *run) readErr(err error) error {
 // read reads up to maxRecords records (maxBytes of values, when positive) starting at index
 // first, and builds their messages.
 func (r *run) read(ctx context.Context, first, maxRecords, maxBytes int64) (chunk, bool, error) {
-	ch := chunk{next: first}
+	ch := chunk{first: first, next: first}
 	b := r.buf
 	b.arena, b.headers = b.arena[:0], b.headers[:0]
 	ch.msgs, ch.index = b.msgs[:0], b.index[:0]
 	defer func() { b.msgs, b.index = ch.msgs[:0], ch.index[:0] }() // keep what append grew
 	topics := map[string]bool{}
+	last := "" // the topic last added to topics
 	var bytes int64
 	for int64(len(ch.msgs)) < maxRecords && (maxBytes <= 0 || bytes < maxBytes) {
 		rec, err := r.rd.Next()
@@ -651,7 +905,9 @@ func (r *run) read(ctx context.Context, first, maxRecords, maxBytes int64) (chun
 			return ch, false, errclass.Retry(r.id.String(), "reader at record %d, expected %d", rec.Index, ch.next)
 		}
 		ch.next++
-		topics[m.Topic] = true
+		if m.Topic != last {
+			topics[m.Topic], last = true, m.Topic
+		}
 		bytes += int64(len(m.Value) + len(m.Key))
 		ch.msgs = append(ch.msgs, m)
 		ch.index = append(ch.index, rec.Index)
@@ -683,16 +939,15 @@ func (r *run) keep(b []byte) []byte {
 	return (*a)[start:len(*a):len(*a)]
 }
 
-// provenance returns the provenance headers of record index, from the chunk's arenas (its
-// capacity ends with it: appending to it copies).
+// provenance returns the record index header of record index, from the chunk's arenas (its
+// capacity ends with it: appending to it copies); the other provenance headers are r.shared.
 func (r *run) provenance(index int64) []record.Header {
 	b := r.buf
 	start := len(b.arena)
 	b.arena = strconv.AppendInt(b.arena, index, 10)
 	idx := b.arena[start:len(b.arena):len(b.arena)]
 	h := len(b.headers)
-	b.headers = append(b.headers, record.Header{Key: HeaderBucket, Value: r.hBucket}, record.Header{Key: HeaderKey, Value: r.hKey},
-		record.Header{Key: HeaderVersion, Value: r.hVersion}, record.Header{Key: HeaderIndex, Value: idx})
+	b.headers = append(b.headers, record.Header{Key: HeaderIndex, Value: idx})
 	return b.headers[h:len(b.headers):len(b.headers)]
 }
 
@@ -731,7 +986,8 @@ func (r *run) build(rec reader.Record) (producer.Message, error) {
 		key = r.s.cfg.KeyFixed
 	}
 	hs := r.provenance(rec.Index)
-	value, err := r.s.cfg.ValueConverter.FromConnect(topic, hs, rec.Schema, data)
+	r.convHeader[3] = hs[0]
+	value, err := r.s.cfg.ValueConverter.FromConnect(topic, r.convHeader[:], rec.Schema, data)
 	if err != nil {
 		return producer.Message{}, errclass.New(errclass.BadRecord, r.subject(rec), fmt.Errorf("value.converter: %w", err))
 	}
@@ -741,7 +997,7 @@ func (r *run) build(rec reader.Record) (producer.Message, error) {
 	}
 	// No Subject: a failed produce names the chunk (object and first record) instead, which
 	// spares a formatted string per record.
-	m := producer.Message{Topic: topic, Key: r.keep(key), Value: r.keep(value), Headers: hs}
+	m := producer.Message{Topic: topic, Key: r.keep(key), Value: r.keep(value), Headers: hs, SharedHeaders: r.shared}
 	if m.Value == nil {
 		m.Value = []byte{}
 	}
@@ -772,11 +1028,23 @@ func (r *run) deadLetter(rec reader.Record, cause error) producer.Message {
 	if v == nil {
 		v = []byte{}
 	}
-	return producer.Message{Topic: topic, Partition: int32(uint64(r.hash) % uint64(n)), Value: v, Headers: hs,
+	return producer.Message{Topic: topic, Partition: int32(uint64(r.hash) % uint64(n)), Value: v, Headers: hs, SharedHeaders: r.shared,
 		Subject: fmt.Sprintf("%s dead letter %d (line %d)", r.id, rec.Index, rec.Line)}
 }
 
 func (r *run) partitions(topic string) (int32, error) {
+	if topic == r.lastTopic && r.lastParts > 0 {
+		return r.lastParts, nil
+	}
+	n, err := r.lookupPartitions(topic)
+	if err == nil {
+		r.lastTopic, r.lastParts = topic, n
+	}
+	return n, err
+}
+
+// lookupPartitions returns topic's partition count from the Source's cache, or the cluster.
+func (r *run) lookupPartitions(topic string) (int32, error) {
 	r.s.mu.Lock()
 	n, ok := r.s.parts[topic]
 	r.s.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"github.com/lambda-connect/lambda-connect/connectors/s3source/reader"
 	"github.com/lambda-connect/lambda-connect/core/config"
 	"github.com/lambda-connect/lambda-connect/core/producer"
+	"github.com/lambda-connect/lambda-connect/core/record"
 )
 
 // Setting names. The input and topic settings follow Aiven's S3 source connector; the producer's
@@ -83,13 +84,13 @@ func Spec() *config.Spec {
 		{Name: KeyTopicField, Type: config.String,
 			Doc: "A field of each record (dots for nested fields) whose string value is the record's topic; a record without it goes to topic (an error when topic is empty)."},
 		{Name: KeyInputFormat, Type: config.String, Default: "jsonl", Enum: reader.Formats(), Parameter: "SourceInputFormat",
-			Doc: "Format of the objects: jsonl (one JSON value per line), json (an array of JSON values), csv (with a header row), text (one record per line), bytes (the whole object is one record). gzip, zstd and bzip2 objects are decompressed by extension (.gz, .zst, .bz2) or Content-Encoding."},
+			Doc: "Format of the objects: jsonl (one JSON value per line), json (an array of JSON values), csv (with a header row), text (one record per line), bytes (the whole object is one record), avro (Avro object container files, streamed; each record has the file's schema as Confluent's AvroData maps it), parquet (Parquet files, read with ranged GETs one row group at a time; each row is a struct with the file's schema, through value.converter). gzip, zstd and bzip2 objects are decompressed by extension (.gz, .zst, .bz2) or Content-Encoding."},
 		{Name: KeyCSVDelimiter, Type: config.String, Default: ",", Validate: oneByte,
 			Doc: "csv: the field delimiter."},
 		{Name: KeyCSVQuote, Type: config.String, Default: `"`, Validate: oneByte,
 			Doc: "csv: the quote character (doubled inside a quoted field)."},
 		{Name: KeyCSVColumnTypes, Type: config.List,
-			Doc:      "csv: column:type pairs (int8, int16, int32, int64, float32, float64, boolean, string). With types, rows are Connect structs with a schema (other columns optional strings, empty typed fields null); without, schemaless maps of strings.",
+			Doc:      "csv: column:type pairs (int8, int16, int32, int64, float32 or float, float64 or double, boolean, string). With types, rows are Connect structs with a schema (other columns optional strings, empty typed fields null); without, schemaless maps of strings.",
 			Validate: func(v any) error { _, err := parseColumnTypes(v.([]string)); return err }},
 		{Name: KeyMaxRecordBytes, Type: config.Int, Default: "1048576", Validate: positive,
 			Doc: "The longest record (line, row, array element or whole object) read; a longer one is a bad record."},
@@ -124,7 +125,7 @@ func Spec() *config.Spec {
 		{Name: producer.PropCompressionType, Type: config.String, Default: "none", Enum: []string{"none", "gzip", "snappy", "lz4", "zstd"}, Parameter: "SourceCompressionType",
 			Doc: "Producer compression of record batches."},
 		{Name: producer.PropLingerMs, Type: config.Long, Default: "5",
-			Doc: "Accepted for compatibility, without effect: each chunk (checkpoint.records / checkpoint.bytes) is produced whole, every batch sent as soon as it is cut, and acknowledged before the next checkpoint."},
+			Doc: "Accepted for compatibility, without effect: every batch of a chunk (checkpoint.records / checkpoint.bytes) is sent as soon as it is cut, and acknowledged before a checkpoint moves past it."},
 		{Name: producer.PropBatchSize, Type: config.Int, Default: "1048576",
 			Doc: "The most bytes of one batch (kafka-go sends one request per batch and partition, so this is larger than the Java client's 16384)."},
 		{Name: producer.PropRequestTimeoutMs, Type: config.Int, Default: "30000", Validate: positive,
@@ -143,21 +144,29 @@ func Spec() *config.Spec {
 	return &config.Spec{Connector: "s3-source", Keys: keys, Prefixes: Prefixes, Ignored: Ignored}
 }
 
-// parseColumnTypes reads csv.column.types: name:type pairs.
-func parseColumnTypes(list []string) (map[string]string, error) {
-	out := map[string]string{}
+// parseColumnTypes reads csv.column.types: name:type pairs. A type is a Connect/Java name (int8,
+// int16, int32, int64, float32, float64, boolean, string; any case) or the record model's own
+// name for it (float, double).
+func parseColumnTypes(list []string) (map[string]record.Type, error) {
+	out := map[string]record.Type{}
 	for _, p := range list {
 		name, t, ok := strings.Cut(p, ":")
 		name, t = strings.TrimSpace(name), strings.ToLower(strings.TrimSpace(t))
 		if !ok || name == "" {
 			return nil, fmt.Errorf("%q is not column:type", p)
 		}
-		switch t {
-		case "int8", "int16", "int32", "int64", "float32", "float64", "boolean", "string":
-		default:
+		rt, ok := columnTypes[t]
+		if !ok {
 			return nil, fmt.Errorf("column %s: %q is not int8, int16, int32, int64, float32, float64, boolean or string", name, t)
 		}
-		out[name] = t
+		out[name] = rt
 	}
 	return out, nil
+}
+
+// columnTypes maps the accepted csv.column.types names to the record model's types.
+var columnTypes = map[string]record.Type{
+	"int8": record.Int8, "int16": record.Int16, "int32": record.Int32, "int64": record.Int64,
+	"float32": record.Float32, "float": record.Float32, "float64": record.Float64, "double": record.Float64,
+	"boolean": record.Boolean, "string": record.String,
 }

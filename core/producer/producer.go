@@ -3,9 +3,10 @@
 // batch.size, request.timeout.ms, security.protocol, sasl.mechanism, sasl.jaas.config, ...).
 //
 // It uses kafka-go's Transport (connection pool, metadata cache, TLS, SASL: PLAIN, SCRAM and MSK
-// IAM) and Client.Produce, not kafka-go's Writer, whose defaults (acks=none, a 1 s batch wait,
+// IAM) and Client.RawProduce, not kafka-go's Writer, whose defaults (acks=none, a 1 s batch wait,
 // batches of 100 messages, ten silent retries) and per-message work a synchronous producer does
-// not need. Here acks default to all and batches to 1 MB; a failed request is never retried by
+// not need: the producer encodes each record batch itself (v2, CRC-32C, compressed with kafka-go's
+// codecs), writing every key, value and header once, straight from the messages. Here acks default to all and batches to 1 MB; a failed request is never retried by
 // the producer: kafka-go can report a timeout for messages the broker stored (kafka-go #1427), so
 // a blind retry would duplicate them, and the caller decides, knowing what it can reconcile.
 // Keyed messages go to the partition the Java client chooses (murmur2, Partition); every error of
@@ -26,11 +27,13 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/compress"
 	"github.com/segmentio/kafka-go/sasl"
 	"github.com/segmentio/kafka-go/sasl/aws_msk_iam_v2"
 	"github.com/segmentio/kafka-go/sasl/plain"
@@ -267,6 +270,9 @@ type Message struct {
 	Key       []byte
 	Value     []byte
 	Headers   []record.Header
+	// SharedHeaders, when set, are written before Headers: headers many messages have in
+	// common (the same slice can serve them all, which spares a copy per message).
+	SharedHeaders []record.Header
 	// Subject names the message in errors (for example the object and record index it came
 	// from); "" names it by topic and partition.
 	Subject string
@@ -276,10 +282,11 @@ type Message struct {
 //
 // It keeps kafka-go's Transport (the connection pool and metadata cache) for its whole life,
 // across warm Lambda invocations, and nothing else between calls: Produce cuts its messages into
-// batches itself and sends them with kafka-go's Client.Produce (one produce request per batch),
-// waiting for every answer, so that no batch, request, goroutine or buffered message outlives
-// the call (nor, therefore, the handler that made it). There is no kafka-go Writer to flush or
-// close, and none of its per-message work (a metadata lookup and a copy of every message).
+// batches itself, encodes them and sends them with kafka-go's Client.RawProduce (one produce
+// request per batch), waiting for every answer, so that no batch, request, goroutine or
+// buffered message outlives the call (nor, therefore, the handler that made it); only the
+// encoding buffers are pooled. There is no kafka-go Writer to flush or close, and none of its
+// per-message work (a metadata lookup and a copy of every message).
 type Producer struct {
 	cfg    Config
 	acks   kafka.RequiredAcks
@@ -287,8 +294,11 @@ type Producer struct {
 	addr   net.Addr
 	client *kafka.Client
 	tr     *kafka.Transport
-	log    *slog.Logger // nil: none
-	flight atomic.Int64 // produce requests sent and not yet answered
+	log    *slog.Logger   // nil: none
+	flight atomic.Int64   // produce requests sent and not yet answered
+	codec  compress.Codec // compression.type's codec; nil: none
+	mu     sync.Mutex
+	spare  []*sendBuf // send buffers kept between calls
 }
 
 // New validates cfg and returns a Producer. It makes no network call.
@@ -318,6 +328,9 @@ func New(cfg Config) (*Producer, error) {
 		tr.SASL = m
 	}
 	p := &Producer{cfg: cfg, acks: acks, comp: comp, addr: kafka.TCP(cfg.BootstrapServers...), tr: tr}
+	if comp != 0 {
+		p.codec = comp.Codec()
+	}
 	p.log = cfg.Logger
 	p.client = &kafka.Client{Addr: p.addr, Transport: tr, Timeout: cfg.RequestTimeout}
 	return p, nil

@@ -264,7 +264,19 @@ func TestProduceLeavesNothingBehind(t *testing.T) {
 // of any kafka-go Writer (one per partition it wrote to, one per batch it filled). The
 // Transport's connection pool has goroutines of its own, which stay between calls, as they
 // should.
+//
+// A goroutine that has signalled its end may still be returning when the call returns: it is
+// given up to 200 ms to exit; one still there then is reported.
 func producerGoroutines() []string {
+	var out []string
+	for deadline := time.Now().Add(200 * time.Millisecond); ; time.Sleep(time.Millisecond) {
+		if out = producerGoroutinesNow(); len(out) == 0 || time.Now().After(deadline) {
+			return out
+		}
+	}
+}
+
+func producerGoroutinesNow() []string {
 	buf := make([]byte, 4<<20)
 	buf = buf[:runtime.Stack(buf, true)]
 	var out []string

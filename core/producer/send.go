@@ -3,12 +3,15 @@ package producer
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/protocol"
 
 	"github.com/lambda-connect/lambda-connect/core/errclass"
 )
@@ -41,25 +44,59 @@ func (p *Producer) Produce(ctx context.Context, msgs []Message) error {
 	if err := ctx.Err(); err != nil {
 		return classify(subjectAt(msgs, 0), fmt.Errorf("producing %d messages: %w", len(msgs), err))
 	}
-	// Group by partition, in order of first appearance, and check sizes before sending anything.
+	// Check sizes before sending anything, and group by partition, in order of first appearance:
+	// one permutation of the indices, grouped, unless all messages go to one partition (then
+	// runs[0].idx is nil: msgs in order).
 	type tp struct {
 		topic     string
 		partition int32
 	}
-	var order []tp
-	byTP := map[tp][]int32{}
+	single := true
 	for i := range msgs {
 		m := &msgs[i]
 		if n := recordSize(m); n > p.cfg.BatchBytes {
 			return errclass.New(errclass.BadRecord, subjectAt(msgs, i),
 				fmt.Errorf("message of %d bytes is larger than batch.size (%d bytes): %w", n, p.cfg.BatchBytes, kafka.MessageSizeTooLarge))
 		}
-		k := tp{m.Topic, m.Partition}
-		idx, ok := byTP[k]
-		if !ok {
-			order = append(order, k)
+		if m.Topic != msgs[0].Topic || m.Partition != msgs[0].Partition {
+			single = false
 		}
-		byTP[k] = append(idx, int32(i))
+	}
+	type partRun struct {
+		tp
+		idx []int32 // indices of its messages in msgs; nil: all of msgs
+	}
+	runs := []partRun{{tp: tp{msgs[0].Topic, msgs[0].Partition}}}
+	if !single {
+		runs = runs[:0]
+		group := make([]int32, len(msgs)) // each message's group
+		var counts []int
+		for i := range msgs {
+			k := tp{msgs[i].Topic, msgs[i].Partition}
+			g := len(runs) - 1
+			if g < 0 || runs[g].tp != k { // runs of one partition are the common case
+				g = slices.IndexFunc(runs, func(r partRun) bool { return r.tp == k })
+				if g < 0 {
+					g = len(runs)
+					runs, counts = append(runs, partRun{tp: k}), append(counts, 0)
+				}
+			}
+			counts[g]++
+			group[i] = int32(g)
+		}
+		starts := make([]int, len(runs)+1)
+		for g, c := range counts {
+			starts[g+1] = starts[g] + c
+		}
+		next := slices.Clone(starts)
+		perm := make([]int32, len(msgs))
+		for i, g := range group {
+			perm[next[g]] = int32(i)
+			next[g]++
+		}
+		for g := range runs {
+			runs[g].idx = perm[starts[g]:starts[g+1]]
+		}
 	}
 
 	var (
@@ -78,26 +115,37 @@ func (p *Producer) Produce(ctx context.Context, msgs []Message) error {
 			firstAt, firstErr = at, err
 		}
 	}
-	for _, k := range order {
-		idx := byTP[k]
+	for i, run := range runs {
+		produceRun := func() {
+			sb := p.sendBuf()
+			defer p.releaseSendBuf(sb)
+			total := batchLen(msgs, run.idx)
+			for pos := 0; pos < total; {
+				n, size := 0, 0
+				for pos+n < total && (n == 0 || size+recordSize(batchAt(msgs, run.idx, pos+n)) <= p.cfg.BatchBytes) {
+					size += recordSize(batchAt(msgs, run.idx, pos+n))
+					n++
+				}
+				bm, batch, first := msgs[pos:pos+n], []int32(nil), pos
+				if run.idx != nil {
+					bm, batch, first = msgs, run.idx[pos:pos+n], int(run.idx[pos])
+				}
+				if err := p.send(ctx, run.topic, run.partition, bm, batch, sb); err != nil {
+					fail(first, total-pos, err)
+					return
+				}
+				pos += n
+			}
+		}
+		if i == len(runs)-1 {
+			produceRun() // the last (often the only) partition: no goroutine of its own
+			break
+		}
 		wg.Add(1)
 		slots <- struct{}{}
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			rr := &records{msgs: msgs}
-			for len(idx) > 0 {
-				n, size := 0, 0
-				for n < len(idx) && (n == 0 || size+recordSize(&msgs[idx[n]]) <= p.cfg.BatchBytes) {
-					size += recordSize(&msgs[idx[n]])
-					n++
-				}
-				batch := idx[:n]
-				if err := p.send(ctx, k.topic, k.partition, rr, batch); err != nil {
-					fail(int(batch[0]), len(idx), err)
-					return
-				}
-				idx = idx[n:]
-			}
+			produceRun()
 		}()
 	}
 	wg.Wait()
@@ -107,23 +155,65 @@ func (p *Producer) Produce(ctx context.Context, msgs []Message) error {
 	return classify(subjectAt(msgs, firstAt), fmt.Errorf("%d of %d messages not acknowledged, from this one: %w", failed, len(msgs), firstErr))
 }
 
-// send produces one batch of one partition and waits for its answer.
-func (p *Producer) send(ctx context.Context, topic string, partition int32, rr *records, batch []int32) error {
-	rr.reset(batch)
+// sendBuf holds a partition sender's encoded batch and compression scratch, reused from batch
+// to batch and call to call.
+type sendBuf struct {
+	batch, scratch []byte
+}
+
+// maxSpareBufs bounds the send buffers kept between calls.
+const maxSpareBufs = 8
+
+// sendBuf returns a spare send buffer, or a new one (its buffers grow on first use: an
+// uncompressed batch needs only a small scratch, a compressed one is encoded whole).
+func (p *Producer) sendBuf() *sendBuf {
+	p.mu.Lock()
+	if n := len(p.spare); n > 0 {
+		sb := p.spare[n-1]
+		p.spare = p.spare[:n-1]
+		p.mu.Unlock()
+		return sb
+	}
+	p.mu.Unlock()
+	return &sendBuf{}
+}
+
+func (p *Producer) releaseSendBuf(sb *sendBuf) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.spare) < maxSpareBufs {
+		p.spare = append(p.spare, sb)
+	}
+}
+
+// send produces one batch of one partition as a pre-encoded record set (kafka-go's RawProduce)
+// and waits for its answer: uncompressed, streamed (streamedBatch); compressed, encoded whole
+// (appendBatch).
+func (p *Producer) send(ctx context.Context, topic string, partition int32, msgs []Message, batch []int32, sb *sendBuf) error {
+	now := time.Now().UnixMilli()
+	var set io.Reader
+	if p.codec == nil {
+		set = &streamedBatch{msgs: msgs, batch: batch, now: now, scratch: sb.scratch}
+		defer func() { sb.scratch = set.(*streamedBatch).scratch }()
+	} else {
+		// The record set of a produce request: its size (int32), then the batch.
+		var err error
+		sb.batch, err = appendBatch(append(sb.batch[:0], 0, 0, 0, 0), msgs, batch, now, p.codec, &sb.scratch)
+		if err != nil {
+			return errclass.New(errclass.BadRecord, fmt.Sprintf("topic %s partition %d", topic, partition), fmt.Errorf("compressing a batch: %w", err))
+		}
+		binary.BigEndian.PutUint32(sb.batch, uint32(len(sb.batch)-4))
+		set = bytes.NewReader(sb.batch)
+	}
 	p.flight.Add(1)
 	start := time.Now()
-	res, err := p.client.Produce(ctx, &kafka.ProduceRequest{
+	res, err := p.client.RawProduce(ctx, &kafka.RawProduceRequest{
 		Topic:        topic,
 		Partition:    int(partition),
 		RequiredAcks: p.acks,
-		Compression:  p.comp,
-		Records:      rr,
+		RawRecords:   protocol.RawRecordSet{Reader: set},
 	})
 	p.flight.Add(-1)
-	if err == nil && rr.read != len(batch) {
-		// Never report a batch as sent unless its records were all encoded into the request.
-		err = fmt.Errorf("%d of the batch's %d records were written into the request", rr.read, len(batch))
-	}
 	if err == nil && res != nil {
 		if res.Error != nil {
 			err = res.Error
@@ -135,58 +225,18 @@ func (p *Producer) send(ctx context.Context, topic string, partition int32, rr *
 		}
 	}
 	if err != nil && p.log != nil {
-		p.log.Warn("produce request failed", "topic", topic, "partition", partition, "records", len(batch),
+		p.log.Warn("produce request failed", "topic", topic, "partition", partition, "records", batchLen(msgs, batch),
 			"elapsed_ms", time.Since(start).Milliseconds(), "error", err)
 	}
 	return err
 }
 
-// records reads a batch of messages as kafka-go records, without copying them: the record, its
-// key and value readers and its headers are reused from one record to the next (kafka-go encodes
-// each record before it asks for the next).
-type records struct {
-	msgs       []Message
-	batch      []int32
-	read       int
-	rec        kafka.Record
-	key, value bytesReader
-	headers    []kafka.Header
-}
-
-func (r *records) reset(batch []int32) { r.batch, r.read = batch, 0 }
-
-func (r *records) ReadRecord() (*kafka.Record, error) {
-	if r.read >= len(r.batch) {
-		return nil, io.EOF
-	}
-	m := &r.msgs[r.batch[r.read]]
-	r.read++
-	r.rec = kafka.Record{}
-	if m.Key != nil {
-		r.key.Reset(m.Key)
-		r.rec.Key = &r.key
-	}
-	if m.Value != nil {
-		r.value.Reset(m.Value)
-		r.rec.Value = &r.value
-	}
-	if len(m.Headers) > 0 {
-		r.headers = r.headers[:0]
-		for _, h := range m.Headers {
-			r.headers = append(r.headers, kafka.Header{Key: h.Key, Value: h.Value})
-		}
-		r.rec.Headers = r.headers
-	}
-	return &r.rec, nil
-}
-
-type bytesReader struct{ bytes.Reader }
-
-func (*bytesReader) Close() error { return nil }
-
 // recordSize bounds the encoded size of m in a record batch.
 func recordSize(m *Message) int {
 	n := recordOverhead + len(m.Key) + len(m.Value)
+	for _, h := range m.SharedHeaders {
+		n += len(h.Key) + len(h.Value) + 10
+	}
 	for _, h := range m.Headers {
 		n += len(h.Key) + len(h.Value) + 10
 	}
