@@ -9,15 +9,10 @@ package s3local
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -25,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/lambda-connect/lambda-connect/infra/localserver"
 )
 
 const (
@@ -48,12 +45,8 @@ type Options struct {
 
 // Server is a running in-memory S3 server.
 type Server struct {
-	url     string
+	http    *localserver.Server
 	backend *s3mem.Backend
-	srv     *http.Server
-	done    chan error
-	once    sync.Once
-	err     error
 }
 
 // Start starts a server on a free port of 127.0.0.1, over plain HTTP.
@@ -69,22 +62,15 @@ func Start(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("s3local: create bucket %s: %w", b, err)
 		}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	hs, err := localserver.Start(localserver.DefaultAddr, faker.Server())
 	if err != nil {
-		return nil, fmt.Errorf("s3local: listen: %w", err)
+		return nil, fmt.Errorf("s3local: %w", err)
 	}
-	s := &Server{
-		url:     "http://" + ln.Addr().String(),
-		backend: backend,
-		srv:     &http.Server{Handler: faker.Server(), ReadHeaderTimeout: 10 * time.Second},
-		done:    make(chan error, 1),
-	}
-	go func() { s.done <- s.srv.Serve(ln) }()
-	return s, nil
+	return &Server{http: hs, backend: backend}, nil
 }
 
 // URL returns the server's endpoint, "http://127.0.0.1:<port>".
-func (s *Server) URL() string { return s.url }
+func (s *Server) URL() string { return s.http.URL() }
 
 // CreateBucket creates a bucket. Creating a bucket that exists is an error.
 func (s *Server) CreateBucket(ctx context.Context, name string) error {
@@ -98,15 +84,7 @@ func (s *Server) CreateBucket(ctx context.Context, name string) error {
 }
 
 // Close stops the server and drops its objects. It is safe to call more than once.
-func (s *Server) Close() error {
-	s.once.Do(func() {
-		s.err = s.srv.Close()
-		if err := <-s.done; err != nil && !errors.Is(err, http.ErrServerClosed) && s.err == nil {
-			s.err = err
-		}
-	})
-	return s.err
-}
+func (s *Server) Close() error { return s.http.Close() }
 
 // Client returns an S3 client for the S3-compatible server at endpoint: region us-east-1,
 // path-style addressing, and checksums only where an operation requires them

@@ -80,25 +80,27 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	var apiErr *apiError
 	switch op {
 	case "CreateQueue":
-		out, apiErr = s.createQueue(body)
+		out, apiErr = handle(s, body, s.createQueue)
 	case "GetQueueUrl":
-		out, apiErr = s.getQueueURL(body)
+		out, apiErr = handle(s, body, s.getQueueURL)
 	case "SendMessage":
-		out, apiErr = s.sendMessage(body)
+		out, apiErr = handleQueue(s, body, s.sendMessage)
 	case "SendMessageBatch":
-		out, apiErr = s.sendMessageBatch(body)
+		out, apiErr = handleQueue(s, body, s.sendMessageBatch)
 	case "ReceiveMessage":
-		out, apiErr = s.receiveMessage(r.Context(), body)
+		out, apiErr = handleQueue(s, body, func(q *queue, in *receiveInput) (any, *apiError) {
+			return s.receiveMessage(r.Context(), q, in)
+		})
 	case "DeleteMessage":
-		out, apiErr = s.deleteMessage(body)
+		out, apiErr = handleQueue(s, body, deleteMessage)
 	case "DeleteMessageBatch":
-		out, apiErr = s.deleteMessageBatch(body)
+		out, apiErr = handleQueue(s, body, deleteMessageBatch)
 	case "ChangeMessageVisibility":
-		out, apiErr = s.changeVisibility(body)
+		out, apiErr = handleQueue(s, body, changeVisibility)
 	case "GetQueueAttributes":
-		out, apiErr = s.getQueueAttributes(body)
+		out, apiErr = handleQueue(s, body, getQueueAttributes)
 	case "PurgeQueue":
-		out, apiErr = s.purgeQueue(body)
+		out, apiErr = handleQueue(s, body, purgeQueue)
 	default:
 		apiErr = &apiError{typ: "UnsupportedOperation", query: "AWS.SimpleQueueService.UnsupportedOperation",
 			msg: "sqslocal does not implement " + op}
@@ -147,6 +149,60 @@ func decode(body []byte, v any) *apiError {
 	return nil
 }
 
+// request is an operation's input. check validates what can be validated before the server is
+// locked and the queue looked up.
+type request interface {
+	check() *apiError
+}
+
+// byName is the input of an operation on a queue name. QueueName is required.
+type byName struct{ QueueName string }
+
+func (in byName) check() *apiError {
+	if in.QueueName == "" {
+		return missingParameter("QueueName")
+	}
+	return nil
+}
+
+// byURL is the input of an operation on a queue: its QueueUrl, checked by queueByURL.
+type byURL struct{ QueueUrl string }
+
+func (byURL) check() *apiError { return nil }
+
+func (in byURL) queueURL() string { return in.QueueUrl }
+
+// queueRequest is the input of an operation on a queue (it embeds byURL).
+type queueRequest interface {
+	request
+	queueURL() string
+}
+
+// handle decodes a request of type In, checks it, and answers it with do, with s.mu held.
+func handle[In request](s *Server, body []byte, do func(*In) (any, *apiError)) (any, *apiError) {
+	var in In
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	if e := in.check(); e != nil {
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return do(&in)
+}
+
+// handleQueue is handle for an operation on a queue: do gets the queue of the request's QueueUrl.
+func handleQueue[In queueRequest](s *Server, body []byte, do func(*queue, *In) (any, *apiError)) (any, *apiError) {
+	return handle(s, body, func(in *In) (any, *apiError) {
+		q, e := s.queueByURL((*in).queueURL())
+		if e != nil {
+			return nil, e
+		}
+		return do(q, in)
+	})
+}
+
 // queueByURL finds the queue of a QueueUrl; only the name (its last path segment) counts, so a
 // queue is reachable whatever host name the client used.
 func (s *Server) queueByURL(queueURL string) (*queue, *apiError) {
@@ -165,19 +221,12 @@ func (s *Server) queueByURL(queueURL string) (*queue, *apiError) {
 	return q, nil
 }
 
-func (s *Server) createQueue(body []byte) (any, *apiError) {
-	var in struct {
-		QueueName  string
-		Attributes map[string]string
-	}
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	if in.QueueName == "" {
-		return nil, missingParameter("QueueName")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+type createQueueInput struct {
+	byName
+	Attributes map[string]string
+}
+
+func (s *Server) createQueue(in *createQueueInput) (any, *apiError) {
 	q, e := newQueue(in.QueueName, in.Attributes, time.Now())
 	if e != nil {
 		return nil, e
@@ -195,16 +244,7 @@ func (s *Server) createQueue(body []byte) (any, *apiError) {
 	return map[string]string{"QueueUrl": s.QueueURL(in.QueueName)}, nil
 }
 
-func (s *Server) getQueueURL(body []byte) (any, *apiError) {
-	var in struct{ QueueName string }
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	if in.QueueName == "" {
-		return nil, missingParameter("QueueName")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Server) getQueueURL(in *byName) (any, *apiError) {
 	if _, ok := s.queues[in.QueueName]; !ok {
 		return nil, errNoQueue
 	}
@@ -297,20 +337,12 @@ func (s *Server) send(q *queue, e *sendEntry, now time.Time) (sendResult, *apiEr
 	return res, nil
 }
 
-func (s *Server) sendMessage(body []byte) (any, *apiError) {
-	var in struct {
-		QueueUrl string
-		sendEntry
-	}
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, e := s.queueByURL(in.QueueUrl)
-	if e != nil {
-		return nil, e
-	}
+type sendMessageInput struct {
+	byURL
+	sendEntry
+}
+
+func (s *Server) sendMessage(q *queue, in *sendMessageInput) (any, *apiError) {
 	in.sendEntry.ID = ""
 	return s.send(q, &in.sendEntry, time.Now())
 }
@@ -343,20 +375,12 @@ type batchOutput[T any] struct {
 	Failed     []entryError
 }
 
-func (s *Server) sendMessageBatch(body []byte) (any, *apiError) {
-	var in struct {
-		QueueUrl string
-		Entries  []sendEntry
-	}
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, e := s.queueByURL(in.QueueUrl)
-	if e != nil {
-		return nil, e
-	}
+type sendMessageBatchInput struct {
+	byURL
+	Entries []sendEntry
+}
+
+func (s *Server) sendMessageBatch(q *queue, in *sendMessageBatchInput) (any, *apiError) {
 	ids := make([]string, len(in.Entries))
 	total := 0
 	for i := range in.Entries {
@@ -399,39 +423,36 @@ type receivedMessage struct {
 	MessageAttributes      map[string]Attribute `json:",omitempty"`
 }
 
-func (s *Server) receiveMessage(ctx context.Context, body []byte) (any, *apiError) {
-	var in struct {
-		QueueUrl                    string
-		AttributeNames              []string
-		MessageSystemAttributeNames []string
-		MessageAttributeNames       []string
-		MaxNumberOfMessages         *int
-		VisibilityTimeout           *int
-		WaitTimeSeconds             *int
-	}
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	max := 1
-	if in.MaxNumberOfMessages != nil {
-		if max = *in.MaxNumberOfMessages; max < 1 || max > 10 {
-			return nil, invalidParameter(fmt.Sprintf("Value %d for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.", max))
-		}
+type receiveInput struct {
+	byURL
+	AttributeNames              []string
+	MessageSystemAttributeNames []string
+	MessageAttributeNames       []string
+	MaxNumberOfMessages         *int
+	VisibilityTimeout           *int
+	WaitTimeSeconds             *int
+}
+
+func (in receiveInput) check() *apiError {
+	if n := in.MaxNumberOfMessages; n != nil && (*n < 1 || *n > 10) {
+		return invalidParameter(fmt.Sprintf("Value %d for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.", *n))
 	}
 	if in.VisibilityTimeout != nil && (*in.VisibilityTimeout < 0 || *in.VisibilityTimeout > 43200) {
-		return nil, invalidParameter("Value for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided.")
+		return invalidParameter("Value for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided.")
 	}
 	if in.WaitTimeSeconds != nil && (*in.WaitTimeSeconds < 0 || *in.WaitTimeSeconds > 20) {
-		return nil, invalidParameter("Value for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.")
+		return invalidParameter("Value for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.")
+	}
+	return nil
+}
+
+// receiveMessage answers ReceiveMessage; while it long-polls, it unlocks s.mu.
+func (s *Server) receiveMessage(ctx context.Context, q *queue, in *receiveInput) (any, *apiError) {
+	max := 1
+	if in.MaxNumberOfMessages != nil {
+		max = *in.MaxNumberOfMessages
 	}
 	sysNames := append(append([]string(nil), in.AttributeNames...), in.MessageSystemAttributeNames...)
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, e := s.queueByURL(in.QueueUrl)
-	if e != nil {
-		return nil, e
-	}
 	wait := q.wait
 	if in.WaitTimeSeconds != nil {
 		wait = time.Duration(*in.WaitTimeSeconds) * time.Second
@@ -562,40 +583,27 @@ func (q *queue) delete(handle string) *apiError {
 	return nil
 }
 
-func (s *Server) deleteMessage(body []byte) (any, *apiError) {
-	var in struct{ QueueUrl, ReceiptHandle string }
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, e := s.queueByURL(in.QueueUrl)
-	if e != nil {
-		return nil, e
-	}
+type deleteMessageInput struct {
+	byURL
+	ReceiptHandle string
+}
+
+func deleteMessage(q *queue, in *deleteMessageInput) (any, *apiError) {
 	if e := q.delete(in.ReceiptHandle); e != nil {
 		return nil, e
 	}
 	return struct{}{}, nil
 }
 
-func (s *Server) deleteMessageBatch(body []byte) (any, *apiError) {
-	var in struct {
-		QueueUrl string
-		Entries  []struct {
-			ID            string `json:"Id"`
-			ReceiptHandle string
-		}
+type deleteMessageBatchInput struct {
+	byURL
+	Entries []struct {
+		ID            string `json:"Id"`
+		ReceiptHandle string
 	}
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, e := s.queueByURL(in.QueueUrl)
-	if e != nil {
-		return nil, e
-	}
+}
+
+func deleteMessageBatch(q *queue, in *deleteMessageBatchInput) (any, *apiError) {
 	ids := make([]string, len(in.Entries))
 	for i, en := range in.Entries {
 		ids[i] = en.ID
@@ -617,26 +625,23 @@ func (s *Server) deleteMessageBatch(body []byte) (any, *apiError) {
 	return out, nil
 }
 
-func (s *Server) changeVisibility(body []byte) (any, *apiError) {
-	var in struct {
-		QueueUrl, ReceiptHandle string
-		VisibilityTimeout       *int
-	}
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
+type changeVisibilityInput struct {
+	byURL
+	ReceiptHandle     string
+	VisibilityTimeout *int
+}
+
+func (in changeVisibilityInput) check() *apiError {
 	if in.VisibilityTimeout == nil {
-		return nil, missingParameter("VisibilityTimeout")
+		return missingParameter("VisibilityTimeout")
 	}
 	if *in.VisibilityTimeout < 0 || *in.VisibilityTimeout > 43200 {
-		return nil, invalidParameter("Value for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.")
+		return invalidParameter("Value for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, e := s.queueByURL(in.QueueUrl)
-	if e != nil {
-		return nil, e
-	}
+	return nil
+}
+
+func changeVisibility(q *queue, in *changeVisibilityInput) (any, *apiError) {
 	now := time.Now()
 	q.refresh(now)
 	_, m, e := q.byHandle(in.ReceiptHandle)
@@ -654,20 +659,12 @@ func (s *Server) changeVisibility(body []byte) (any, *apiError) {
 	return struct{}{}, nil
 }
 
-func (s *Server) getQueueAttributes(body []byte) (any, *apiError) {
-	var in struct {
-		QueueUrl       string
-		AttributeNames []string
-	}
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, e := s.queueByURL(in.QueueUrl)
-	if e != nil {
-		return nil, e
-	}
+type getQueueAttributesInput struct {
+	byURL
+	AttributeNames []string
+}
+
+func getQueueAttributes(q *queue, in *getQueueAttributesInput) (any, *apiError) {
 	attrs, e := q.attributes(in.AttributeNames, time.Now())
 	if e != nil {
 		return nil, e
@@ -675,17 +672,7 @@ func (s *Server) getQueueAttributes(body []byte) (any, *apiError) {
 	return map[string]map[string]string{"Attributes": attrs}, nil
 }
 
-func (s *Server) purgeQueue(body []byte) (any, *apiError) {
-	var in struct{ QueueUrl string }
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, e := s.queueByURL(in.QueueUrl)
-	if e != nil {
-		return nil, e
-	}
+func purgeQueue(q *queue, _ *byURL) (any, *apiError) {
 	q.msgs = nil
 	return struct{}{}, nil
 }

@@ -21,10 +21,8 @@ package sqslocal
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"sync"
@@ -35,6 +33,8 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/lambda-connect/lambda-connect/infra/localserver"
 )
 
 const (
@@ -65,12 +65,9 @@ type Options struct {
 
 // Server is a running in-process SQS server.
 type Server struct {
+	http   *localserver.Server
 	url    string
 	logger *slog.Logger
-	srv    *http.Server
-	done   chan error
-	once   sync.Once
-	err    error
 
 	mu       sync.Mutex
 	queues   map[string]*queue // by name
@@ -80,28 +77,27 @@ type Server struct {
 
 // Start starts a server on a free port of 127.0.0.1, over plain HTTP.
 func Start(opts Options) (*Server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	hs, err := localserver.Listen(localserver.DefaultAddr)
 	if err != nil {
-		return nil, fmt.Errorf("sqslocal: listen: %w", err)
+		return nil, fmt.Errorf("sqslocal: %w", err)
 	}
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		url:    "http://" + ln.Addr().String(),
+		http:   hs,
+		url:    hs.URL(),
 		logger: logger,
-		done:   make(chan error, 1),
 		queues: map[string]*queue{},
 	}
 	for _, name := range opts.Queues {
 		if _, err := s.CreateQueue(context.Background(), name); err != nil {
-			ln.Close()
+			hs.Close()
 			return nil, err
 		}
 	}
-	s.srv = &http.Server{Handler: http.HandlerFunc(s.serveHTTP), ReadHeaderTimeout: 10 * time.Second}
-	go func() { s.done <- s.srv.Serve(ln) }()
+	hs.Serve(http.HandlerFunc(s.serveHTTP))
 	return s, nil
 }
 
@@ -138,15 +134,7 @@ func (s *Server) FailEntries(n int) {
 }
 
 // Close stops the server and drops its queues. It is safe to call more than once.
-func (s *Server) Close() error {
-	s.once.Do(func() {
-		s.err = s.srv.Close()
-		if err := <-s.done; err != nil && !errors.Is(err, http.ErrServerClosed) && s.err == nil {
-			s.err = err
-		}
-	})
-	return s.err
-}
+func (s *Server) Close() error { return s.http.Close() }
 
 // Client returns an SQS client for the SQS-compatible server at endpoint, in region us-east-1.
 //
