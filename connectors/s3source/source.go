@@ -137,6 +137,9 @@ type Source struct {
 	mu       sync.Mutex
 	parts    map[string]int32
 	parseRaw bool
+	// rawThrough: the value converter writes schemaless JSON text through unchanged, so a JSON
+	// record's validated text is its value as it is.
+	rawThrough bool
 	// spare holds chunk buffers between objects and warm invocations (two per object being
 	// processed), so that they are allocated once.
 	spare []*chunkBuf
@@ -184,7 +187,15 @@ func New(cfg Config, deps Deps) (*Source, error) {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	return &Source{cfg: cfg, d: deps, parts: map[string]int32{}, parseRaw: cfg.KeyField != "" || cfg.TopicField != ""}, nil
+	w, ok := cfg.ValueConverter.(rawJSONWriter)
+	return &Source{cfg: cfg, d: deps, parts: map[string]int32{}, parseRaw: cfg.KeyField != "" || cfg.TopicField != "",
+		rawThrough: ok && w.WritesRawJSON()}, nil
+}
+
+// rawJSONWriter is a value converter that may write schemaless JSON text through unchanged
+// (jsonconv.Converter without schemas).
+type rawJSONWriter interface {
+	WritesRawJSON() bool
 }
 
 // Result is what one object's processing did.
@@ -959,6 +970,9 @@ func (r *run) subject(rec reader.Record) string {
 // build makes the message of one record.
 func (r *run) build(rec reader.Record) (producer.Message, error) {
 	data := rec.Data
+	if rec.JSON != nil && (r.s.parseRaw || !r.s.rawThrough) {
+		data = record.RawJSON(rec.JSON)
+	}
 	var parsed any
 	if r.s.parseRaw {
 		parsed = data
@@ -987,8 +1001,10 @@ func (r *run) build(rec reader.Record) (producer.Message, error) {
 	}
 	hs := r.provenance(rec.Index)
 	r.convHeader[3] = hs[0]
-	value, err := r.s.cfg.ValueConverter.FromConnect(topic, r.convHeader[:], rec.Schema, data)
-	if err != nil {
+	var value []byte
+	if rec.JSON != nil && r.s.rawThrough {
+		value = rec.JSON
+	} else if value, err = r.s.cfg.ValueConverter.FromConnect(topic, r.convHeader[:], rec.Schema, data); err != nil {
 		return producer.Message{}, errclass.New(errclass.BadRecord, r.subject(rec), fmt.Errorf("value.converter: %w", err))
 	}
 	n, err := r.partitions(topic)

@@ -15,6 +15,11 @@ import (
 	"github.com/lambda-connect/lambda-connect/core/record"
 )
 
+// WritesRawJSON reports whether FromConnect writes a schemaless record.RawJSON value through
+// unchanged (schemas.enable=false): a caller holding validated JSON text (see Validate) may then
+// use the text as the serialised value without calling FromConnect.
+func (c *Converter) WritesRawJSON() bool { return !c.cfg.SchemasEnable }
+
 // FromConnect serialises Connect data as Connect's JsonConverter does: an envelope
 // {"schema":...,"payload":...} when schemas are enabled, the bare value otherwise. A nil schema
 // with a nil value gives nil (a tombstone). Without a schema, RawJSON is written through

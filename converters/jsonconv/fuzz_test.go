@@ -22,6 +22,13 @@ func FuzzToConnect(f *testing.F) {
 	numeric := newConv(f, func(c *Config) { c.DecimalFormat = DecimalNumeric })
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, v, err := schemaless.ToConnect("t", nil, data)
+		raw, verr := Validate(data)
+		if (err == nil) != (verr == nil) {
+			t.Fatalf("ToConnect(%q) err = %v but Validate err = %v", data, err, verr)
+		}
+		if rv, _ := v.(record.RawJSON); err == nil && (raw == nil) != (v == nil) || !bytes.Equal(raw, rv) {
+			t.Fatalf("Validate(%q) = %q, ToConnect = %#v", data, raw, v)
+		}
 		if err != nil {
 			if !errclass.Is(err, errclass.BadRecord) {
 				t.Fatalf("error class %v: %v", errclass.Of(err), err)

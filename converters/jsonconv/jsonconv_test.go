@@ -265,10 +265,23 @@ func TestToConnectSchemaless(t *testing.T) {
 				t.Errorf("RawJSON %s is not valid JSON", raw)
 			}
 		})
+		t.Run(tt.name+"/Validate", func(t *testing.T) {
+			got, err := Validate(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := tt.want.(record.RawJSON)
+			if (got == nil) != (want == nil) || !bytes.Equal(got, want) {
+				t.Errorf("Validate = %q, want %q", got, want)
+			}
+		})
 	}
 	for _, bad := range []string{`{"a":}`, `[1 2]`, `{'a':1}`, `{"a":1`, `tru`, `truex`, `01x`, `-`, `1.`, `.5`, `+1`, `1e`, `"\u12"`, `{"a" 1}`, `[1,]`, "\"\t\""} {
 		if _, _, err := c.ToConnect("topic", nil, []byte(bad)); !errclass.Is(err, errclass.BadRecord) {
 			t.Errorf("ToConnect(%q) err = %v, want a bad_record error", bad, err)
+		}
+		if raw, err := Validate([]byte(bad)); !errclass.Is(err, errclass.BadRecord) {
+			t.Errorf("Validate(%q) = %q, %v, want a bad_record error", bad, raw, err)
 		}
 	}
 }

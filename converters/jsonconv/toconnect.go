@@ -81,15 +81,39 @@ func badRecord(err error, root string) error {
 	return errclass.New(errclass.BadRecord, "", err)
 }
 
+// Validate checks that data holds one JSON value and returns its text as ToConnect without
+// schemas returns it (trimmed of surrounding whitespace, numbers with leading zeros rewritten into
+// a copy; nil for empty input and for null), but not boxed in an interface: for callers that go
+// through many records and mostly write the text on as it is. Malformed JSON is a BadRecord error
+// saying what is wrong and where.
+func Validate(data []byte) ([]byte, error) {
+	start, end, flags, err := scanDocument(data, nil)
+	if err != nil {
+		return nil, errclass.New(errclass.BadRecord, "", err)
+	}
+	if start == end {
+		return nil, nil
+	}
+	return rawBytes(data[start:end], flags), nil
+}
+
 // rawValue returns a validated value as RawJSON (nil for null), without leading zeros.
 func rawValue(b []byte, flags uint8) any {
+	if raw := rawBytes(b, flags); raw != nil {
+		return record.RawJSON(raw)
+	}
+	return nil
+}
+
+// rawBytes returns a validated value's text (nil for null), without leading zeros.
+func rawBytes(b []byte, flags uint8) []byte {
 	if len(b) == 4 && string(b) == "null" {
 		return nil
 	}
 	if flags&flagLeadingZeros != 0 {
 		b = stripLeadingZeros(b)
 	}
-	return record.RawJSON(b[:len(b):len(b)])
+	return b[:len(b):len(b)]
 }
 
 // envelope finds the "schema" and "payload" members of the validated object at data[i], whose

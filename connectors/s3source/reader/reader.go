@@ -60,6 +60,19 @@ type Record struct {
 	Raw    []byte
 	Schema *record.Schema
 	Data   any
+	// JSON is, for a schemaless JSON record (JSON lines), its validated text (see
+	// jsonconv.Validate), and Data is then nil: a record.RawJSON in an interface would cost an
+	// allocation per record that callers writing the text through do not need. Value gives it
+	// as Connect data.
+	JSON []byte
+}
+
+// Value returns the record's Connect data: Data, or JSON as a record.RawJSON.
+func (r Record) Value() any {
+	if r.JSON != nil {
+		return record.RawJSON(r.JSON)
+	}
+	return r.Data
 }
 
 // Reader reads the records of one object.
@@ -152,8 +165,6 @@ func Skip(r Reader, n int64) error {
 	}
 	return nil
 }
-
-var schemaless, _ = jsonconv.New(jsonconv.Config{})
 
 // lineReader reads newline-separated records (JSON lines or text). Blank lines are not records.
 type lineReader struct {
@@ -255,11 +266,11 @@ func (l *lineReader) Next() (Record, error) {
 			rec.Schema, rec.Data = record.StringSchema, string(b)
 			return rec, nil
 		}
-		_, data, err := schemaless.ToConnect("", nil, b)
+		raw, err := jsonconv.Validate(b)
 		if err != nil {
 			return rec, errclass.New(errclass.BadRecord, fmt.Sprintf("line %d", l.line), fmt.Errorf("record %d is not valid JSON: %w", idx, err))
 		}
-		rec.Data = data
+		rec.JSON = raw
 		return rec, nil
 	}
 }

@@ -48,7 +48,7 @@ func readAll(t testing.TB, r reader.Reader) []string {
 }
 
 func show(rec reader.Record) string {
-	switch d := rec.Data.(type) {
+	switch d := rec.Value().(type) {
 	case record.RawJSON:
 		return "json " + string(d)
 	case string:
@@ -75,7 +75,7 @@ func show(rec reader.Record) string {
 		}
 		return b.String()
 	}
-	return fmt.Sprintf("%T", rec.Data)
+	return fmt.Sprintf("%T", rec.Value())
 }
 
 func sortStrings(s []string) {
