@@ -73,6 +73,12 @@ func TestFormatsEndToEnd(t *testing.T) {
 			[]string{`{"seq":0}`, `{"seq":1}`}, []string{"", ""}},
 		{"jsonl zstd by content-encoding", "a/three", "zstd", compress(t, "zst", []byte("{\"seq\":0}\n")), opts{},
 			[]string{`{"seq":0}`}, []string{""}},
+		// The line's text is the value as it is (trimmed, leading zeros rewritten as Connect does)
+		// when the JsonConverter writes schemaless JSON through; with schemas, it is enveloped.
+		{"jsonl text through", "a/1b.jsonl", "", []byte(" {\"n\": 007, \"s\":\"x\"} \nnull\n"), opts{},
+			[]string{`{"n": 7, "s":"x"}`, ``}, []string{"", ""}},
+		{"jsonl with schemas", "a/1c.jsonl", "", []byte("{\"n\":007}\n"), opts{schemas: true},
+			[]string{`{"schema":null,"payload":{"n":7}}`}, []string{""}},
 		{"json array with schemas", "a/four.json", "", []byte(`[{"seq":0},{"seq":1,"n":{"x":true}}]`), opts{format: reader.JSON, schemas: true},
 			[]string{`{"schema":null,"payload":{"seq":0}}`, `{"schema":null,"payload":{"seq":1,"n":{"x":true}}}`}, []string{"", ""}},
 		{"csv typed", "a/five.csv", "", []byte(csvBody), opts{format: reader.CSV, keyField: "user", csvTypes: map[string]record.Type{"seq": record.Int32, "amount": record.Float64}},
