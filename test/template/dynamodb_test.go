@@ -24,28 +24,12 @@ const (
 
 func TestDynamoDbSinkFunction(t *testing.T) {
 	tpl := load(t)
-	fn := tpl.resource(t, dynamoFunctionID)
-	if str(fn["Type"]) != "AWS::Serverless::Function" || str(fn["Condition"]) != dynamoCondition {
-		t.Fatalf("%s: Type %v, Condition %v; want a function under %s", dynamoFunctionID, fn["Type"], fn["Condition"], dynamoCondition)
-	}
-	props := mapOf(fn["Properties"])
-	for name, want := range map[string]any{
-		"Runtime":       "provided.al2023",
-		"Architectures": []any{"arm64"},
-		"Handler":       "bootstrap",
-		"CodeUri":       ".",
-		"Role":          map[string]any{"Fn::GetAtt": []any{dynamoRoleID, "Arn"}},
-	} {
-		if got := props[name]; !equal(got, want) {
-			t.Errorf("%s.%s = %v, want %v", dynamoFunctionID, name, got, want)
-		}
-	}
-	if got := str(mapOf(fn["Metadata"])["BuildMethod"]); got != "makefile" {
-		t.Errorf("%s Metadata.BuildMethod = %q, want makefile", dynamoFunctionID, got)
-	}
+	tpl.assertFunction(t, dynamoFunctionID, dynamoCondition, nil, map[string]any{
+		"Role": map[string]any{"Fn::GetAtt": []any{dynamoRoleID, "Arn"}},
+	})
 
 	// Environment: the offsets table, the target table, and only settings the sink knows.
-	env := mapOf(mapOf(props["Environment"])["Variables"])
+	env := tpl.env(t, dynamoFunctionID)
 	for name, want := range map[string]string{
 		config.EnvName(sink.KeyOffsetsTable):            tableID,
 		config.EnvName(dynamodbsink.KeyTableNameFormat): dynamoTableParam,
@@ -68,64 +52,20 @@ func TestDynamoDbSinkFunction(t *testing.T) {
 		}
 	}
 	spec := dynamodbsink.Spec()
-	for name := range env {
-		key, ok := config.KeyName(name)
-		if !ok {
-			t.Errorf("%s: not a CONNECT_* variable", name)
-			continue
-		}
-		known := spec.Key(key) != nil
-		for _, pre := range spec.Prefixes {
-			known = known || strings.HasPrefix(key, pre)
-		}
-		if !known {
-			t.Errorf("environment variable %s sets %q, which dynamodbsink.Spec() does not know", name, key)
-		}
-	}
+	assertSettingsKnown(t, env, spec)
 
 	// Its parameters: every SAM parameter of the spec, typed, defaulted and passed on as the spec
-	// says; the required ones asked for by a Rule when the sink is there.
-	params := mapOf(tpl.root["Parameters"])
-	rules, _ := json.Marshal(tpl.root["Rules"])
-	sps := spec.SAMParameters()
-	if len(sps) < 10 {
-		t.Fatalf("dynamodbsink.Spec() has only %d SAM parameters", len(sps))
-	}
-	for _, sp := range sps {
+	// says; the required ones asked for by a Rule when the sink is there. The DynamoDB sink's
+	// copies of the common settings are its own.
+	tpl.assertSAMParameters(t, spec, env, dynamoTableParam, 10)
+	for _, sp := range spec.SAMParameters() {
 		if !strings.HasPrefix(sp.Name, "DynamoDb") && !slices.Contains([]string{"DeleteEnabled", "ValueAttributeName", "ValueFields"}, sp.Name) {
 			t.Errorf("parameter %s: the DynamoDB sink's copies of the common settings must be its own (DynamoDb...)", sp.Name)
-		}
-		p := mapOf(params[sp.Name])
-		if p == nil {
-			t.Errorf("key %s: no template parameter %s", sp.Key, sp.Name)
-			continue
-		}
-		if str(p["Type"]) != sp.Type {
-			t.Errorf("parameter %s: Type %v, want %s", sp.Name, p["Type"], sp.Type)
-		}
-		if def, ok := p["Default"]; !ok || scalar(def) != sp.Default {
-			t.Errorf("parameter %s: Default %v, want %q", sp.Name, def, sp.Default)
-		}
-		if sp.Required && !strings.Contains(string(rules), `{"Ref":"`+sp.Name+`"}`) {
-			t.Errorf("parameter %s (required key %s): no Rule asks for it when the sink is there", sp.Name, sp.Key)
-		}
-		if want := spec.EnvVar(sp.Key); !equal(env[want], map[string]any{"Ref": sp.Name}) {
-			t.Errorf("key %s: environment variable %s = %v, want !Ref %s", sp.Key, want, env[want], sp.Name)
 		}
 	}
 
 	// Every resource of the sink exists only with it, and its mappings read the stack's topic.
-	for id, res := range tpl.resources() {
-		refs, _ := json.Marshal(res)
-		uses := strings.Contains(string(refs), `"`+dynamoTableParam+`"`) || strings.Contains(string(refs), `"`+dynamoFunctionID+`"`) ||
-			strings.Contains(string(refs), `"`+dynamoRoleID+`"`)
-		if !uses {
-			continue
-		}
-		if c := str(res["Condition"]); c != dynamoCondition && !strings.HasPrefix(c, "DynamoDbSink") {
-			t.Errorf("%s refers to the DynamoDB sink but has Condition %q (want %s or a DynamoDbSink* condition)", id, c, dynamoCondition)
-		}
-	}
+	tpl.assertOnlyUnder(t, "DynamoDB sink", dynamoCondition, "DynamoDbSink", dynamoTableParam, dynamoFunctionID, dynamoRoleID)
 	for id, cond := range map[string]string{dynamoMskESM: "DynamoDbSinkOnMsk", dynamoSelfMgedESM: "DynamoDbSinkOnSelfManaged"} {
 		esm := tpl.resource(t, id)
 		p := mapOf(esm["Properties"])
@@ -147,24 +87,21 @@ func TestDynamoDbSinkIAM(t *testing.T) {
 	if str(role["Condition"]) != dynamoCondition {
 		t.Errorf("%s: Condition %v, want %s", dynamoRoleID, role["Condition"], dynamoCondition)
 	}
-	var stmts []statement
-	for i, pol := range branches(mapOf(role["Properties"])["Policies"]) {
-		for _, alt := range alternatives(pol) {
-			stmts = append(stmts, statementsOf(dynamoRoleID+"/"+str(mapOf(alt)["PolicyName"])+"/"+string(rune('0'+i)), mapOf(alt)["PolicyDocument"])...)
-		}
+	if !slices.Contains(tpl.attachedPolicies(dynamoRoleID), "DynamoDbSinkMskAccessPolicy") {
+		t.Fatalf("DynamoDbSinkMskAccessPolicy is not a policy of %s", dynamoRoleID)
 	}
-	stmts = append(stmts, statementsOf("DynamoDbSinkMskAccessPolicy", mapOf(tpl.resource(t, "DynamoDbSinkMskAccessPolicy")["Properties"])["PolicyDocument"])...)
+	stmts := tpl.functionStatements(t, dynamoFunctionID)
 	var target int
 	for _, s := range stmts {
-		acts := stringsOf(s.body["Action"])
-		js, _ := json.Marshal(s.body["Resource"])
+		acts := s.actions()
+		js := s.resourceJSON()
 		for _, a := range acts {
 			if !strings.HasPrefix(a, "dynamodb:") {
 				continue
 			}
 			switch {
-			case strings.Contains(string(js), `"OffsetsTable","Arn"`):
-			case strings.Contains(string(js), `:table/${DynamoDbTableName}`):
+			case strings.Contains(js, `"OffsetsTable","Arn"`):
+			case strings.Contains(js, `:table/${DynamoDbTableName}`):
 				if !slices.Contains([]string{"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}, a) {
 					t.Errorf("%s: %s on the target table (only PutItem, DeleteItem and BatchWriteItem are needed)", s.where, a)
 				}
@@ -174,12 +111,12 @@ func TestDynamoDbSinkIAM(t *testing.T) {
 		}
 		if slices.Contains(acts, "dynamodb:BatchWriteItem") {
 			target++
-			if want := `"arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${DynamoDbTableName}"`; string(js) != `{"Fn::Sub":`+want+`}` {
+			if want := `"arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${DynamoDbTableName}"`; js != `{"Fn::Sub":`+want+`}` {
 				t.Errorf("%s: target table Resource %s, want !Sub %s", s.where, js, want)
 			}
 		}
 		if slices.ContainsFunc(acts, func(a string) bool { return strings.HasPrefix(a, "s3:") }) &&
-			(!slices.Equal(acts, []string{"s3:PutObject"}) || !strings.Contains(string(js), "DynamoDbDeadLetterBucket") || !strings.Contains(string(js), "/dead-letters/*")) {
+			(!slices.Equal(acts, []string{"s3:PutObject"}) || !strings.Contains(js, "DynamoDbDeadLetterBucket") || !strings.Contains(js, "/dead-letters/*")) {
 			t.Errorf("%s: S3 only for dead letters (PutObject under <DynamoDbDeadLetterBucket>/dead-letters/): %v on %s", s.where, acts, js)
 		}
 	}
@@ -187,13 +124,10 @@ func TestDynamoDbSinkIAM(t *testing.T) {
 		t.Errorf("%d statements write the target table, want 1", target)
 	}
 	// The dynamodb actions the sink uses are all granted.
-	var granted []string
-	for _, s := range stmts {
-		granted = append(granted, stringsOf(s.body["Action"])...)
-	}
+	granted := byAction(stmts)
 	for _, a := range []string{"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query",
 		"logs:CreateLogStream", "logs:PutLogEvents", "kafka-cluster:ReadData", "kafka-cluster:AlterGroup"} {
-		if !slices.Contains(granted, a) {
+		if len(granted[a]) == 0 {
 			t.Errorf("the DynamoDB sink's role lacks %s", a)
 		}
 	}

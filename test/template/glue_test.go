@@ -1,7 +1,6 @@
 package template_test
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -14,7 +13,7 @@ import (
 func TestGlueSchemaRegistryIAM(t *testing.T) {
 	tpl := load(t)
 	conds := mapOf(tpl.root["Conditions"])
-	if want := map[string]any{"Fn::Not": []any{map[string]any{"Fn::Equals": []any{map[string]any{"Ref": "GlueSchemaRegistryName"}, ""}}}}; !equal(conds["HasGlueSchemaRegistry"], want) {
+	if !equal(conds["HasGlueSchemaRegistry"], notEmpty("GlueSchemaRegistryName")) {
 		t.Errorf("condition HasGlueSchemaRegistry = %v, want !Not [!Equals [!Ref GlueSchemaRegistryName, \"\"]]", conds["HasGlueSchemaRegistry"])
 	}
 	if p := mapOf(mapOf(tpl.root["Parameters"])["GlueSchemaRegistryName"]); str(p["Default"]) != "" || str(p["Type"]) != "String" {
@@ -31,38 +30,15 @@ func TestGlueSchemaRegistryIAM(t *testing.T) {
 		"arn:aws:glue:eu-west-1:123456789012:schema/orders-registry/*",
 	}
 	found := map[string]int{}
-	for id, res := range tpl.resources() {
-		if str(res["Type"]) != "AWS::IAM::Role" {
+	for _, s := range tpl.allRoleStatements() {
+		if !slices.ContainsFunc(s.actions(), func(a string) bool { return strings.HasPrefix(a, "glue:") }) {
 			continue
 		}
-		for i, pol := range branches(mapOf(res["Properties"])["Policies"]) {
-			for _, alt := range alternatives(pol) {
-				for _, s := range statementsOf(fmt.Sprintf("%s/Policies/%d", id, i), mapOf(alt)["PolicyDocument"]) {
-					acts := stringsOf(s.body["Action"])
-					if !slices.ContainsFunc(acts, func(a string) bool { return strings.HasPrefix(a, "glue:") }) {
-						continue
-					}
-					if c := ifCondition(pol); c != "HasGlueSchemaRegistry" {
-						t.Errorf("%s: Glue actions under condition %q, want HasGlueSchemaRegistry", s.where, c)
-					}
-					found[id]++
-					if w, ok := want[id]; !ok || !slices.Equal(acts, w) {
-						t.Errorf("%s: actions %v, want %v", s.where, acts, w)
-					}
-					var got []string
-					for _, r := range branches(s.body["Resource"]) {
-						arn, err := evalString(r, refs)
-						if err != nil {
-							t.Errorf("%s: Resource %v: %v", s.where, r, err)
-						}
-						got = append(got, arn)
-					}
-					if !slices.Equal(got, wantRes) {
-						t.Errorf("%s: Resource %v, want %v", s.where, got, wantRes)
-					}
-				}
-			}
+		if s.cond != "HasGlueSchemaRegistry" {
+			t.Errorf("%s: Glue actions under condition %q, want HasGlueSchemaRegistry", s.where, s.cond)
 		}
+		found[s.owner]++
+		assertGrants(t, s, want[s.owner], refs, wantRes...)
 	}
 	for id := range want {
 		if found[id] != 1 {

@@ -2,7 +2,6 @@ package template_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,26 +27,10 @@ const (
 
 func TestSourceFunction(t *testing.T) {
 	tpl := load(t)
-	fn := tpl.resource(t, sourceFunctionID)
-	if str(fn["Type"]) != "AWS::Serverless::Function" || str(fn["Condition"]) != sourceCondition {
-		t.Fatalf("%s: Type %v, Condition %v; want a function under %s", sourceFunctionID, fn["Type"], fn["Condition"], sourceCondition)
-	}
-	props := mapOf(fn["Properties"])
-	for name, want := range map[string]any{
-		"Runtime":       "provided.al2023",
-		"Architectures": []any{"arm64"},
-		"Handler":       "bootstrap",
-		"CodeUri":       ".",
-		"Timeout":       map[string]any{"Ref": "SourceFunctionTimeout"},
-		"Role":          map[string]any{"Fn::GetAtt": []any{sourceRoleID, "Arn"}},
-	} {
-		if got := props[name]; !equal(got, want) {
-			t.Errorf("%s.%s = %v, want %v", sourceFunctionID, name, got, want)
-		}
-	}
-	if got := str(mapOf(fn["Metadata"])["BuildMethod"]); got != "makefile" {
-		t.Errorf("%s Metadata.BuildMethod = %q, want makefile", sourceFunctionID, got)
-	}
+	props := tpl.assertFunction(t, sourceFunctionID, sourceCondition, nil, map[string]any{
+		"Timeout": map[string]any{"Ref": "SourceFunctionTimeout"},
+		"Role":    map[string]any{"Fn::GetAtt": []any{sourceRoleID, "Arn"}},
+	})
 	// VPC configuration for MSK: only when subnets are given.
 	vpc := props["VpcConfig"]
 	if ifCondition(vpc) != "SourceInVpc" {
@@ -59,106 +42,27 @@ func TestSourceFunction(t *testing.T) {
 	}
 
 	// Environment: the checkpoint table, and only settings the source knows.
-	env := mapOf(mapOf(props["Environment"])["Variables"])
+	env := tpl.env(t, sourceFunctionID)
 	if !equal(env[config.EnvName(s3source.KeyCheckpointsTable)], map[string]any{"Ref": sourceTableID}) {
 		t.Errorf("%s = %v, want !Ref %s", config.EnvName(s3source.KeyCheckpointsTable), env[config.EnvName(s3source.KeyCheckpointsTable)], sourceTableID)
 	}
-	spec := s3source.Spec()
-	for name := range env {
-		key, ok := config.KeyName(name)
-		if !ok {
-			t.Errorf("%s: not a CONNECT_* variable", name)
-			continue
-		}
-		known := spec.Key(key) != nil
-		for _, pre := range spec.Prefixes {
-			known = known || strings.HasPrefix(key, pre)
-		}
-		if !known {
-			t.Errorf("environment variable %s sets %q, which s3source.Spec() does not know", name, key)
-		}
-	}
+	assertSettingsKnown(t, env, s3source.Spec())
 	// Its parameters: every SAM parameter of the spec, typed, defaulted and passed on as the
 	// spec says; the required ones asked for by a Rule when the source is there.
-	params := mapOf(tpl.root["Parameters"])
-	rules, _ := json.Marshal(tpl.root["Rules"])
-	sps := spec.SAMParameters()
-	if len(sps) < 8 {
-		t.Fatalf("s3source.Spec() has only %d SAM parameters", len(sps))
-	}
-	for _, sp := range sps {
-		p := mapOf(params[sp.Name])
-		if p == nil {
-			t.Errorf("key %s: no template parameter %s", sp.Key, sp.Name)
-			continue
-		}
-		if str(p["Type"]) != sp.Type {
-			t.Errorf("parameter %s: Type %v, want %s", sp.Name, p["Type"], sp.Type)
-		}
-		if def, ok := p["Default"]; !ok || scalar(def) != sp.Default {
-			t.Errorf("parameter %s: Default %v, want %q", sp.Name, def, sp.Default)
-		}
-		if sp.Required && !strings.Contains(string(rules), `{"Ref":"`+sp.Name+`"}`) {
-			t.Errorf("parameter %s (required key %s): no Rule asks for it when the source is there", sp.Name, sp.Key)
-		}
-		if want := spec.EnvVar(sp.Key); !equal(env[want], map[string]any{"Ref": sp.Name}) {
-			t.Errorf("key %s: environment variable %s = %v, want !Ref %s", sp.Key, want, env[want], sp.Name)
-		}
-	}
+	tpl.assertSAMParameters(t, s3source.Spec(), env, "SourceBucketName", 8)
 
 	// Every source resource exists only with the source.
-	for id, res := range tpl.resources() {
-		refs, _ := json.Marshal(res)
-		usesSource := strings.Contains(string(refs), `"SourceBucketName"`) || strings.Contains(string(refs), `"`+sourceQueueID+`"`) ||
-			strings.Contains(string(refs), `"`+sourceFunctionID+`"`) || strings.Contains(string(refs), `"`+sourceRoleID+`"`)
-		if !usesSource {
-			continue
-		}
-		if c := str(res["Condition"]); c != sourceCondition && !strings.HasPrefix(c, "Source") {
-			t.Errorf("%s refers to the source but has Condition %q (want %s or a Source* condition)", id, c, sourceCondition)
-		}
-	}
+	tpl.assertOnlyUnder(t, "source", sourceCondition, "Source", "SourceBucketName", sourceQueueID, sourceFunctionID, sourceRoleID)
 }
 
 func TestCheckpointsTable(t *testing.T) {
 	tpl := load(t)
-	tab := tpl.resource(t, sourceTableID)
-	if str(tab["Type"]) != "AWS::DynamoDB::Table" || str(tab["Condition"]) != sourceCondition {
-		t.Fatalf("%s: %v under %v", sourceTableID, tab["Type"], tab["Condition"])
-	}
-	for _, pol := range []string{"DeletionPolicy", "UpdateReplacePolicy"} {
-		if str(tab[pol]) != "Retain" {
-			t.Errorf("%s %s = %v, want Retain", sourceTableID, pol, tab[pol])
-		}
-	}
-	p := mapOf(tab["Properties"])
-	if str(p["BillingMode"]) != "PAY_PER_REQUEST" {
-		t.Errorf("BillingMode = %v, want PAY_PER_REQUEST (on-demand)", p["BillingMode"])
-	}
-	if v := mapOf(p["PointInTimeRecoverySpecification"])["PointInTimeRecoveryEnabled"]; v != true {
-		t.Errorf("PointInTimeRecoveryEnabled = %v, want true", v)
-	}
-	if p["DeletionProtectionEnabled"] != true {
-		t.Errorf("DeletionProtectionEnabled = %v, want true", p["DeletionProtectionEnabled"])
-	}
+	// Keyed as checkpoints.CreateTable creates it.
+	p := tpl.assertTable(t, sourceTableID, sourceCondition, checkpoints.AttrObject, checkpoints.AttrVersion)
 	// TTL on the attribute the ledger sets on COMPLETE items and sequencer items.
 	ttl := mapOf(p["TimeToLiveSpecification"])
 	if str(ttl["AttributeName"]) != checkpoints.AttrExpires || ttl["Enabled"] != true {
 		t.Errorf("TimeToLiveSpecification = %v, want enabled on %s", ttl, checkpoints.AttrExpires)
-	}
-	wantKeys := []any{
-		map[string]any{"AttributeName": checkpoints.AttrObject, "KeyType": "HASH"},
-		map[string]any{"AttributeName": checkpoints.AttrVersion, "KeyType": "RANGE"},
-	}
-	if !equal(p["KeySchema"], wantKeys) {
-		t.Errorf("KeySchema = %v, want %v (checkpoints.CreateTable's)", p["KeySchema"], wantKeys)
-	}
-	wantAttrs := []any{
-		map[string]any{"AttributeName": checkpoints.AttrObject, "AttributeType": "S"},
-		map[string]any{"AttributeName": checkpoints.AttrVersion, "AttributeType": "S"},
-	}
-	if !equal(p["AttributeDefinitions"], wantAttrs) {
-		t.Errorf("AttributeDefinitions = %v, want %v", p["AttributeDefinitions"], wantAttrs)
 	}
 }
 
@@ -252,33 +156,12 @@ func TestSourceQueue(t *testing.T) {
 // checkpoint table and queue only, and for MSK IAM connects to its cluster and writes its topics.
 func TestSourceIAM(t *testing.T) {
 	tpl := load(t)
-	var stmts []statement
-	for id, res := range tpl.resources() {
-		p := mapOf(res["Properties"])
-		switch {
-		case id == sourceRoleID:
-			for i, pol := range branches(p["Policies"]) {
-				for _, alt := range alternatives(pol) {
-					name := fmt.Sprintf("%s/Policies/%d(%v)", id, i, mapOf(alt)["PolicyName"])
-					if c := ifCondition(pol); c != "" {
-						name += "[If " + c + "]"
-					}
-					stmts = append(stmts, statementsOf(name, mapOf(alt)["PolicyDocument"])...)
-				}
-			}
-		case str(res["Type"]) == "AWS::IAM::RolePolicy" && equal(p["RoleName"], map[string]any{"Ref": sourceRoleID}):
-			if c := str(res["Condition"]); c != "SourceUsesMskIam" {
-				t.Errorf("%s: Condition %q, want SourceUsesMskIam", id, c)
-			}
-			stmts = append(stmts, statementsOf(id+"[If "+str(res["Condition"])+"]", p["PolicyDocument"])...)
+	for _, id := range tpl.attachedPolicies(sourceRoleID) {
+		if c := str(tpl.resource(t, id)["Condition"]); c != "SourceUsesMskIam" {
+			t.Errorf("%s: Condition %q, want SourceUsesMskIam", id, c)
 		}
 	}
-	byAction := map[string][]statement{}
-	for _, s := range stmts {
-		for _, a := range stringsOf(s.body["Action"]) {
-			byAction[a] = append(byAction[a], s)
-		}
-	}
+	grants := byAction(tpl.functionStatements(t, sourceFunctionID))
 	want := map[string]string{ // action -> what its Resource must hold
 		"s3:GetObject":                   `arn:${AWS::Partition}:s3:::${SourceBucketName}/${SourceKeyPrefix}*`,
 		"s3:GetObjectVersion":            `arn:${AWS::Partition}:s3:::${SourceBucketName}/${SourceKeyPrefix}*`,
@@ -305,33 +188,32 @@ func TestSourceIAM(t *testing.T) {
 		"glue:CreateSchema":          `:registry/${GlueSchemaRegistryName}`,
 	}
 	for a, res := range want {
-		ss := byAction[a]
+		ss := grants[a]
 		if len(ss) == 0 {
 			t.Errorf("the source's role does not allow %s", a)
 			continue
 		}
 		found := false
 		for _, s := range ss {
-			js, _ := json.Marshal(s.body["Resource"])
-			found = found || strings.Contains(string(js), res)
+			found = found || strings.Contains(s.resourceJSON(), res)
 		}
 		if !found {
 			t.Errorf("%s: no statement grants it on %s", a, res)
 		}
 	}
-	for a, ss := range byAction {
+	for a, ss := range grants {
 		if _, ok := want[a]; !ok && !slices.Contains(eniActions, a) {
 			t.Errorf("the source's role allows %s (%s), which it does not need", a, ss[0].where)
 		}
 		for _, s := range ss {
 			for _, r := range alternatives(s.body["Resource"]) {
-				if str(r) == "*" && (!isENI(stringsOf(s.body["Action"])) || !strings.Contains(s.where, "SourceInVpc")) {
+				if str(r) == "*" && (!isENI(s.actions()) || !strings.Contains(s.where, "SourceInVpc")) {
 					t.Errorf(`%s: Resource "*" for %s: only the network-interface actions of a function in a VPC may have it`, s.where, a)
 				}
 			}
 		}
 	}
-	for _, s := range byAction["kafka-cluster:WriteData"] {
+	for _, s := range grants["kafka-cluster:WriteData"] {
 		if !strings.Contains(s.where, "SourceUsesMskIam") {
 			t.Errorf("%s: kafka-cluster statements must be conditional on SourceUsesMskIam", s.where)
 		}

@@ -62,32 +62,9 @@ func TestCfnLint(t *testing.T) {
 
 func TestFunction(t *testing.T) {
 	tpl := load(t)
-	fn := tpl.resource(t, functionID)
-	if typ := str(fn["Type"]); typ != "AWS::Serverless::Function" {
-		t.Fatalf("%s is a %s", functionID, typ)
-	}
-	props := mapOf(fn["Properties"])
 	globals := mapOf(mapOf(tpl.root["Globals"])["Function"])
-	prop := func(name string) any { // the function's property, else the Globals one
-		if v, ok := props[name]; ok {
-			return v
-		}
-		return globals[name]
-	}
-	for name, want := range map[string]any{
-		"Runtime":       "provided.al2023",
-		"Architectures": []any{"arm64"},
-		"Handler":       "bootstrap",
-		"CodeUri":       ".",
-	} {
-		if got := prop(name); !equal(got, want) {
-			t.Errorf("%s.%s = %v, want %v", functionID, name, got, want)
-		}
-	}
-	if got := str(mapOf(fn["Metadata"])["BuildMethod"]); got != "makefile" {
-		t.Errorf("%s Metadata.BuildMethod = %q, want makefile", functionID, got)
-	}
-	if props["Policies"] != nil || prop("Role") == nil {
+	props := tpl.assertFunction(t, functionID, "", globals, nil)
+	if props["Policies"] != nil || (props["Role"] == nil && globals["Role"] == nil) {
 		t.Errorf("%s must use the template's own role (Role), not SAM policy templates (Policies)", functionID)
 	}
 
@@ -109,50 +86,12 @@ func TestFunction(t *testing.T) {
 
 func TestOffsetsTable(t *testing.T) {
 	tpl := load(t)
-	tab := tpl.resource(t, tableID)
-	if str(tab["Type"]) != "AWS::DynamoDB::Table" {
-		t.Fatalf("%s is a %v", tableID, tab["Type"])
-	}
-	for _, pol := range []string{"DeletionPolicy", "UpdateReplacePolicy"} {
-		if str(tab[pol]) != "Retain" {
-			t.Errorf("%s %s = %v, want Retain", tableID, pol, tab[pol])
-		}
-	}
-	p := mapOf(tab["Properties"])
-	if str(p["BillingMode"]) != "PAY_PER_REQUEST" {
-		t.Errorf("BillingMode = %v, want PAY_PER_REQUEST (on-demand)", p["BillingMode"])
-	}
-	if v := mapOf(p["PointInTimeRecoverySpecification"])["PointInTimeRecoveryEnabled"]; v != true {
-		t.Errorf("PointInTimeRecoveryEnabled = %v, want true", v)
-	}
-	if p["DeletionProtectionEnabled"] != true {
-		t.Errorf("DeletionProtectionEnabled = %v, want true", p["DeletionProtectionEnabled"])
-	}
 	// The key schema is the one offsets.DynamoStore uses (and offsets.CreateTable creates).
-	wantKeys := []any{
-		map[string]any{"AttributeName": offsets.AttrConnector, "KeyType": "HASH"},
-		map[string]any{"AttributeName": offsets.AttrPartitionKey, "KeyType": "RANGE"},
-	}
-	if !equal(p["KeySchema"], wantKeys) {
-		t.Errorf("KeySchema = %v, want %v", p["KeySchema"], wantKeys)
-	}
-	wantAttrs := []any{
-		map[string]any{"AttributeName": offsets.AttrConnector, "AttributeType": "S"},
-		map[string]any{"AttributeName": offsets.AttrPartitionKey, "AttributeType": "S"},
-	}
-	if !equal(p["AttributeDefinitions"], wantAttrs) {
-		t.Errorf("AttributeDefinitions = %v, want %v", p["AttributeDefinitions"], wantAttrs)
-	}
-	env := tpl.env(t)
+	tpl.assertTable(t, tableID, "", offsets.AttrConnector, offsets.AttrPartitionKey)
+	env := tpl.env(t, functionID)
 	if !equal(env[config.EnvName(sink.KeyOffsetsTable)], map[string]any{"Ref": tableID}) {
 		t.Errorf("%s = %v, want !Ref %s", config.EnvName(sink.KeyOffsetsTable), env[config.EnvName(sink.KeyOffsetsTable)], tableID)
 	}
-}
-
-// statement is one IAM statement and where it is.
-type statement struct {
-	where string
-	body  map[string]any
 }
 
 func TestIAMLeastPrivilege(t *testing.T) {
@@ -165,17 +104,9 @@ func TestIAMLeastPrivilege(t *testing.T) {
 			if p["ManagedPolicyArns"] != nil {
 				t.Errorf("%s: ManagedPolicyArns: only inline policies are allowed", id)
 			}
-			for i, pol := range branches(p["Policies"]) {
-				for _, alt := range alternatives(pol) {
-					name := fmt.Sprintf("%s/Policies/%d(%v)", id, i, mapOf(alt)["PolicyName"])
-					if c := ifCondition(pol); c != "" {
-						name += "[If " + c + "]"
-					}
-					stmts = append(stmts, statementsOf(name, mapOf(alt)["PolicyDocument"])...)
-				}
-			}
+			stmts = append(stmts, tpl.roleStatements(id)...)
 		case "AWS::IAM::RolePolicy", "AWS::IAM::Policy":
-			stmts = append(stmts, statementsOf(id, p["PolicyDocument"])...)
+			stmts = append(stmts, tpl.policyStatements(id)...)
 		case "AWS::IAM::ManagedPolicy", "AWS::IAM::User", "AWS::IAM::AccessKey":
 			t.Errorf("%s: %s is not allowed", id, str(res["Type"]))
 		case "AWS::Serverless::Function":
@@ -285,73 +216,13 @@ func isENI(actions []string) bool {
 	return true
 }
 
-// statementsOf returns the statements of a policy document, both branches of any Fn::If.
-func statementsOf(where string, doc any) []statement {
-	var out []statement
-	for i, s := range branches(mapOf(doc)["Statement"]) {
-		for j, alt := range alternatives(s) {
-			w := fmt.Sprintf("%s/Statement/%d", where, i)
-			if c := ifCondition(s); c != "" {
-				w += fmt.Sprintf("[If %s branch %d]", c, j)
-			}
-			if m := mapOf(alt); m != nil {
-				out = append(out, statement{where: w, body: m})
-			}
-		}
-	}
-	return out
-}
-
 func TestConnectorParameters(t *testing.T) {
 	tpl := load(t)
 	params := mapOf(tpl.root["Parameters"])
-	env := tpl.env(t)
-	spec := s3sink.Spec()
-	sps := spec.SAMParameters()
-	if len(sps) < 10 {
-		t.Fatalf("s3sink.Spec() has only %d SAM parameters", len(sps))
-	}
-	for _, sp := range sps {
-		p := mapOf(params[sp.Name])
-		if p == nil {
-			t.Errorf("key %s: no template parameter %s", sp.Key, sp.Name)
-			continue
-		}
-		if str(p["Type"]) != sp.Type {
-			t.Errorf("parameter %s: Type %v, want %s", sp.Name, p["Type"], sp.Type)
-		}
-		def, hasDef := p["Default"]
-		switch {
-		case sp.Required && hasDef:
-			t.Errorf("parameter %s: required key %s must have no Default", sp.Name, sp.Key)
-		case !sp.Required && (!hasDef || scalar(def) != sp.Default):
-			t.Errorf("parameter %s: Default %v, want %q (the default of %s)", sp.Name, def, sp.Default, sp.Key)
-		}
-		var allowed []string
-		for _, v := range branches(p["AllowedValues"]) {
-			allowed = append(allowed, scalar(v))
-		}
-		if !slices.Equal(allowed, sp.AllowedValues) {
-			t.Errorf("parameter %s: AllowedValues %q, want %q", sp.Name, allowed, sp.AllowedValues)
-		}
-		if want := spec.EnvVar(sp.Key); !equal(env[want], map[string]any{"Ref": sp.Name}) {
-			t.Errorf("key %s: environment variable %s = %v, want !Ref %s", sp.Key, want, env[want], sp.Name)
-		}
-	}
+	env := tpl.env(t, functionID)
+	tpl.assertSAMParameters(t, s3sink.Spec(), env, "", 10)
 	// Every CONNECT_* variable names a setting the connector accepts.
-	for name := range env {
-		key, ok := config.KeyName(name)
-		if !ok {
-			continue
-		}
-		known := spec.Key(key) != nil
-		for _, pre := range spec.Prefixes {
-			known = known || strings.HasPrefix(key, pre)
-		}
-		if !known {
-			t.Errorf("environment variable %s sets %q, which s3sink.Spec() does not know", name, key)
-		}
-	}
+	assertSettingsKnown(t, connectVars(env), s3sink.Spec())
 	for _, name := range []string{config.EnvName(sink.KeyConnectorName), "CONNECT_S3_BUCKET_NAME", "CONNECT_VALUE_CONVERTER_SCHEMAS_ENABLE"} {
 		if env[name] == nil {
 			t.Errorf("no environment variable %s", name)
@@ -572,13 +443,13 @@ func (tp tmpl) resource(t *testing.T, id string) map[string]any {
 	return r
 }
 
-// env returns the function's environment variables.
-func (tp tmpl) env(t *testing.T) map[string]any {
+// env returns the environment variables of function fn.
+func (tp tmpl) env(t *testing.T, fn string) map[string]any {
 	t.Helper()
-	p := mapOf(tp.resource(t, functionID)["Properties"])
+	p := mapOf(tp.resource(t, fn)["Properties"])
 	vars := mapOf(mapOf(p["Environment"])["Variables"])
 	if vars == nil {
-		t.Fatalf("%s has no Environment.Variables", functionID)
+		t.Fatalf("%s has no Environment.Variables", fn)
 	}
 	return vars
 }
