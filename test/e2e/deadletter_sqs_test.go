@@ -3,23 +3,17 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/lambda-connect/lambda-connect/connectors/s3sink"
 	"github.com/lambda-connect/lambda-connect/core/dlq"
-	"github.com/lambda-connect/lambda-connect/core/kafkaevent"
-	"github.com/lambda-connect/lambda-connect/core/offsets"
 	"github.com/lambda-connect/lambda-connect/core/record"
 	"github.com/lambda-connect/lambda-connect/core/sink"
 	"github.com/lambda-connect/lambda-connect/infra/kafkalocal"
-	"github.com/lambda-connect/lambda-connect/infra/s3local"
 	"github.com/lambda-connect/lambda-connect/infra/sqslocal"
 )
 
@@ -64,46 +58,10 @@ func TestDeadLetterQueueSQS(t *testing.T) {
 		bad[recs[i].Coordinates()] = string(recs[i].Value)
 	}
 
-	client, err := s3local.Client(ctx, s3local.ForTest(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bucket := strings.ToLower(name("dlq-sqs"))
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
-		t.Fatal(err)
-	}
-	c, err := s3sink.Spec().Parse(map[string]string{"connector.name": "dlq-sqs-e2e", "s3.bucket.name": bucket, "s3.region": "us-east-1",
-		"flush.size": "7", "value.converter.schemas.enable": "false", "errors.tolerance": "all",
+	e := newDeadLetterSink(ctx, t, "dlq-sqs-e2e", "dlq-sqs", map[string]string{
 		"transforms": "cast", "transforms.cast.type": "Cast$Value", "transforms.cast.spec": "amount:float64",
 		sink.KeyDLQSQSQueueURL: queueURL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	scfg, err := s3sink.ConfigFrom(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := s3sink.New(scfg, client)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := offsets.NewFileStore("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := sink.NewFromConfig(ctx, c, s, store, sink.WithLogger(sink.NewLogger(io.Discard)), sink.WithMetricsTo(io.Discard))
-	if err != nil {
-		t.Fatal(err)
-	}
-	batches, err := kafkaevent.Batches(kafkaevent.SourceSelfManaged, "", cl.Bootstrap(), recs, kafkaevent.Limits{MaxRecords: 25})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, b := range batches {
-		if _, err := h.Invoke(ctx, b); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e.invokeAll(ctx, t, cl.Bootstrap(), recs)
 
 	// Every bad record is in the queue once, as it came, with the reason.
 	letters := 0
@@ -146,26 +104,5 @@ func TestDeadLetterQueueSQS(t *testing.T) {
 	if len(bad) != 0 {
 		t.Errorf("%d bad records missing from the queue: %v", len(bad), bad)
 	}
-	// The good records are in S3 and every partition is committed to its end.
-	ends := map[int32]int64{}
-	for _, r := range recs {
-		ends[r.Partition] = max(ends[r.Partition], r.Offset+1)
-	}
-	for p, end := range ends {
-		st, err := store.Get(ctx, offsets.Key{Connector: "dlq-sqs-e2e", Topic: "invoices", Partition: p})
-		if err != nil || st.Next != end {
-			t.Errorf("partition %d committed to %d (%v), want %d", p, st.Next, err, end)
-		}
-	}
-	bySeq := map[string]record.Record{}
-	for _, r := range recs {
-		bySeq[string(r.Value)] = r
-	}
-	got, err := readBucket(ctx, t, client, bucket, bySeq)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got)+letters != len(recs) {
-		t.Errorf("%d records in S3 + %d dead letters, want the %d input records", len(got), letters, len(recs))
-	}
+	e.checkDelivered(ctx, t, recs, letters)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -40,45 +41,9 @@ func TestDeadLetterTopic(t *testing.T) {
 		}
 	}
 
-	client, err := s3local.Client(ctx, s3local.ForTest(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bucket := strings.ToLower(name("dlq-topic"))
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
-		t.Fatal(err)
-	}
-	c, err := s3sink.Spec().Parse(map[string]string{"connector.name": "dlq-e2e", "s3.bucket.name": bucket, "s3.region": "us-east-1",
-		"flush.size": "7", "value.converter.schemas.enable": "false", "errors.tolerance": "all",
+	e := newDeadLetterSink(ctx, t, "dlq-e2e", "dlq-topic", map[string]string{
 		"errors.deadletterqueue.topic.name": "invoices-dlq", "errors.deadletterqueue.context.headers.enable": "true"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	scfg, err := s3sink.ConfigFrom(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := s3sink.New(scfg, client)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := offsets.NewFileStore("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := sink.NewFromConfig(ctx, c, s, store, sink.WithLogger(sink.NewLogger(io.Discard)), sink.WithMetricsTo(io.Discard))
-	if err != nil {
-		t.Fatal(err)
-	}
-	batches, err := kafkaevent.Batches(kafkaevent.SourceSelfManaged, "", cl.Bootstrap(), recs, kafkaevent.Limits{MaxRecords: 25})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, b := range batches {
-		if _, err := h.Invoke(ctx, b); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e.invokeAll(ctx, t, cl.Bootstrap(), recs)
 
 	letters, err := kafkalocal.ReadAll(ctx, cl.Addrs(), "invoices-dlq")
 	if err != nil {
@@ -107,26 +72,97 @@ func TestDeadLetterTopic(t *testing.T) {
 		}
 		delete(bad, coords)
 	}
-	// The good records are in S3 and every partition is committed to its end.
-	ends := map[int32]int64{}
-	for _, r := range recs {
-		ends[r.Partition] = max(ends[r.Partition], r.Offset+1)
+	e.checkDelivered(ctx, t, recs, len(letters))
+}
+
+// deadLetterSink is an S3 sink with errors.tolerance=all over a fresh bucket of S3 Local, run by
+// the sink runtime with its offsets in an in-memory file store.
+type deadLetterSink struct {
+	connector string
+	client    *s3.Client
+	bucket    string
+	store     *offsets.FileStore
+	h         *sink.Handler
+}
+
+// newDeadLetterSink creates a bucket named after bucketPrefix and a handler for the connector over
+// an S3 sink writing schemaless JSON in objects of 7 records, with errors.tolerance=all and props
+// (the dead-letter destination) on top.
+func newDeadLetterSink(ctx context.Context, t *testing.T, connector, bucketPrefix string, props map[string]string) *deadLetterSink {
+	t.Helper()
+	client, err := s3local.Client(ctx, s3local.ForTest(t))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for p, end := range ends {
-		st, err := store.Get(ctx, offsets.Key{Connector: "dlq-e2e", Topic: "invoices", Partition: p})
+	bucket := strings.ToLower(name(bucketPrefix))
+	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
+		t.Fatal(err)
+	}
+	all := map[string]string{"connector.name": connector, "s3.bucket.name": bucket, "s3.region": "us-east-1",
+		"flush.size": "7", "value.converter.schemas.enable": "false", "errors.tolerance": "all"}
+	maps.Copy(all, props)
+	c, err := s3sink.Spec().Parse(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scfg, err := s3sink.ConfigFrom(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := s3sink.New(scfg, client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := offsets.NewFileStore("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := sink.NewFromConfig(ctx, c, s, store, sink.WithLogger(sink.NewLogger(io.Discard)), sink.WithMetricsTo(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &deadLetterSink{connector: connector, client: client, bucket: bucket, store: store, h: h}
+}
+
+// invokeAll delivers recs to the handler in self-managed Kafka events of at most 25 records from
+// the cluster at bootstrap, failing the test on any invocation error.
+func (e *deadLetterSink) invokeAll(ctx context.Context, t *testing.T, bootstrap string, recs []record.Record) {
+	t.Helper()
+	batches, err := kafkaevent.Batches(kafkaevent.SourceSelfManaged, "", bootstrap, recs, kafkaevent.Limits{MaxRecords: 25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range batches {
+		if _, err := e.h.Invoke(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// checkDelivered checks that the good records are in S3 and every partition is committed to its
+// end: the records in the bucket and the letters dead-lettered add up to recs.
+func (e *deadLetterSink) checkDelivered(ctx context.Context, t *testing.T, recs []record.Record, letters int) {
+	t.Helper()
+	ends := map[offsets.Key]int64{}
+	for _, r := range recs {
+		k := offsets.Key{Connector: e.connector, Topic: r.Topic, Partition: r.Partition}
+		ends[k] = max(ends[k], r.Offset+1)
+	}
+	for k, end := range ends {
+		st, err := e.store.Get(ctx, k)
 		if err != nil || st.Next != end {
-			t.Errorf("partition %d committed to %d (%v), want %d", p, st.Next, err, end)
+			t.Errorf("partition %d committed to %d (%v), want %d", k.Partition, st.Next, err, end)
 		}
 	}
 	bySeq := map[string]record.Record{}
 	for _, r := range recs {
 		bySeq[string(r.Value)] = r
 	}
-	got, err := readBucket(ctx, t, client, bucket, bySeq)
+	got, err := readBucket(ctx, t, e.client, e.bucket, bySeq)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := len(recs) - len(letters); len(got) != want {
-		t.Errorf("%d records in S3, want %d", len(got), want)
+	if len(got)+letters != len(recs) {
+		t.Errorf("%d records in S3 + %d dead letters, want the %d input records", len(got), letters, len(recs))
 	}
 }

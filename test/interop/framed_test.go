@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/lambda-connect/lambda-connect/connectors/s3source/reader/readertest"
 	"github.com/lambda-connect/lambda-connect/converters/avroconv"
 	"github.com/lambda-connect/lambda-connect/converters/schemaregistry"
 )
@@ -60,7 +61,7 @@ func TestFramedAvroReadByAvsc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs := richRecords(25)
+	recs := readertest.RichRecords(25)
 	var in struct {
 		Schemas map[string]string `json:"schemas"`
 		Records []string          `json:"records"`

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/lambda-connect/lambda-connect/connectors/s3sink"
+	"github.com/lambda-connect/lambda-connect/connectors/s3source/reader/readertest"
 	"github.com/lambda-connect/lambda-connect/core/record"
 	"github.com/lambda-connect/lambda-connect/infra/s3local"
 )
@@ -142,7 +143,7 @@ func writeTemp(t *testing.T, name string, b []byte) string {
 // TestParquetReadByHyparquet: the sink's Parquet files, in every codec, read by hyparquet, hold
 // the records' values, columns in field order.
 func TestParquetReadByHyparquet(t *testing.T) {
-	recs := richRecords(40)
+	recs := readertest.RichRecords(40)
 	for _, codec := range []string{"none", "snappy", "gzip", "zstd"} {
 		t.Run(codec, func(t *testing.T) {
 			objs := sinkObjects(t, map[string]string{"format.class": "ParquetFormat", "parquet.codec": codec}, recs)
@@ -204,7 +205,7 @@ func TestProjectedParquetReadByHyparquet(t *testing.T) {
 // TestAvroReadByAvsc: the sink's Avro container files, in every codec, read by avsc, hold the
 // records' values.
 func TestAvroReadByAvsc(t *testing.T) {
-	recs := richRecords(40)
+	recs := readertest.RichRecords(40)
 	for _, codec := range []string{"null", "deflate", "snappy", "zstandard"} {
 		t.Run(codec, func(t *testing.T) {
 			objs := sinkObjects(t, map[string]string{"format.class": "AvroFormat", "avro.codec": codec}, recs)

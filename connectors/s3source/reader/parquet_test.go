@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -14,89 +13,10 @@ import (
 
 	"github.com/lambda-connect/lambda-connect/connectors/s3sink"
 	"github.com/lambda-connect/lambda-connect/connectors/s3source/reader"
+	"github.com/lambda-connect/lambda-connect/connectors/s3source/reader/readertest"
 	"github.com/lambda-connect/lambda-connect/core/errclass"
 	"github.com/lambda-connect/lambda-connect/core/record"
 )
-
-// richSchema covers every Connect type the file formats map.
-func richSchema() *record.Schema {
-	opt := func(t record.Type) *record.Schema { return &record.Schema{Type: t, Optional: true} }
-	dec := &record.Schema{Type: record.Bytes, Name: record.DecimalName, Parameters: map[string]string{"scale": "2"}}
-	item := &record.Schema{Type: record.Struct, Name: "item", Fields: []record.Field{
-		{Name: "sku", Index: 0, Schema: record.StringSchema}, {Name: "qty", Index: 1, Schema: opt(record.Int32)}}}
-	fields := []record.Field{
-		{Name: "id", Schema: record.Int64Schema},
-		{Name: "i8", Schema: record.Int8Schema},
-		{Name: "i16", Schema: record.Int16Schema},
-		{Name: "i32", Schema: record.Int32Schema},
-		{Name: "f32", Schema: record.Float32Schema},
-		{Name: "f64", Schema: record.Float64Schema},
-		{Name: "ok", Schema: record.BooleanSchema},
-		{Name: "name", Schema: record.StringSchema},
-		{Name: "note", Schema: opt(record.String)},
-		{Name: "blob", Schema: record.BytesSchema},
-		{Name: "price", Schema: dec},
-		{Name: "day", Schema: &record.Schema{Type: record.Int32, Name: record.DateName, Version: 1}},
-		{Name: "at", Schema: &record.Schema{Type: record.Int32, Name: record.TimeName, Version: 1}},
-		{Name: "ts", Schema: &record.Schema{Type: record.Int64, Name: record.TimestampName, Version: 1, Optional: true}},
-		{Name: "tags", Schema: &record.Schema{Type: record.Array, Value: record.StringSchema}},
-		{Name: "scores", Schema: &record.Schema{Type: record.Array, Optional: true, Value: opt(record.Int32)}},
-		{Name: "items", Schema: &record.Schema{Type: record.Array, Value: item}},
-		{Name: "attrs", Schema: &record.Schema{Type: record.Map, Key: record.StringSchema, Value: opt(record.Int64)}},
-		{Name: "addr", Schema: &record.Schema{Type: record.Struct, Name: "addr", Optional: true, Fields: []record.Field{
-			{Name: "city", Index: 0, Schema: record.StringSchema}, {Name: "zip", Index: 1, Schema: opt(record.String)}}}},
-	}
-	for i := range fields {
-		fields[i].Index = i
-	}
-	return &record.Schema{Type: record.Struct, Name: "com.example.Order", Version: 3, Fields: fields}
-}
-
-// richRecords returns n records of richSchema with varied values, nulls and empty collections.
-func richRecords(n int) []record.Record {
-	s := richSchema()
-	item := s.Field("items").Schema.Value
-	addr := s.Field("addr").Schema
-	out := make([]record.Record, n)
-	for i := range out {
-		var note, ts, scores, addrV any
-		if i%3 != 0 {
-			note = fmt.Sprintf("note %d ü", i)
-			ts = time.UnixMilli(1700000000000 + int64(i)*1001).UTC()
-			scores = []any{int32(i), nil, int32(-i)}
-			addrV = &record.StructValue{Schema: addr, Values: []any{"Paris", nil}}
-		}
-		if i%3 == 1 {
-			scores = []any{}
-			addrV = &record.StructValue{Schema: addr, Values: []any{"Lyon", "69001"}}
-		}
-		items := []any{}
-		for j := 0; j < i%4; j++ {
-			var qty any
-			if j%2 == 0 {
-				qty = int32(j + 1)
-			}
-			items = append(items, &record.StructValue{Schema: item, Values: []any{fmt.Sprintf("sku-%d-%d", i, j), qty}})
-		}
-		attrs := []record.MapEntry{}
-		for j := 0; j < i%3; j++ {
-			var v any
-			if j == 0 {
-				v = int64(i * 1000)
-			}
-			attrs = append(attrs, record.MapEntry{Key: fmt.Sprintf("k%d", j), Value: v})
-		}
-		v := &record.StructValue{Schema: s, Values: []any{
-			int64(i), int8(i - 64), int16(i * 300), int32(-i * 70000), float32(i) / 4, float64(i) * 1.1, i%2 == 0,
-			fmt.Sprintf("name-%d", i), note, []byte{byte(i), 0, 0xff},
-			record.Decimal{Unscaled: big.NewInt(int64(i*12345 - 50000)), Scale: 2},
-			record.Epoch.AddDate(0, 0, 19000+i), record.Epoch.Add(time.Duration(i*3723001) * time.Millisecond % (24 * time.Hour)), ts,
-			[]any{"a", fmt.Sprint(i)}, scores, items, attrs, addrV,
-		}}
-		out[i] = record.Record{Topic: "orders", Partition: 0, Offset: int64(i), ValueSchema: s, ValueData: v}
-	}
-	return out
-}
 
 type noS3 struct{ s3sink.API }
 
@@ -155,7 +75,7 @@ func plain(v any) any {
 }
 
 func TestParquetRoundTrip(t *testing.T) {
-	recs := richRecords(50)
+	recs := readertest.RichRecords(50)
 	for _, codec := range []string{"none", "snappy", "gzip", "zstd"} {
 		t.Run(codec, func(t *testing.T) {
 			b := encodeSink(t, map[string]string{"format.class": "parquet", "parquet.codec": codec}, recs)
@@ -231,7 +151,7 @@ func checkSchema(t *testing.T, got, want *record.Schema) {
 
 // Skip seeks: resuming at row n reads from row n on, across row groups.
 func TestParquetSkip(t *testing.T) {
-	recs := richRecords(20)
+	recs := readertest.RichRecords(20)
 	b := encodeSink(t, map[string]string{"format.class": "parquet"}, recs)
 	for _, n := range []int64{0, 1, 7, 19, 20, 25} {
 		r, err := reader.New(reader.Source{ReaderAt: bytes.NewReader(b), Size: int64(len(b))}, reader.Options{Format: reader.Parquet})
@@ -255,7 +175,7 @@ func TestParquetSkip(t *testing.T) {
 }
 
 func TestParquetErrors(t *testing.T) {
-	good := encodeSink(t, map[string]string{"format.class": "parquet"}, richRecords(3))
+	good := encodeSink(t, map[string]string{"format.class": "parquet"}, readertest.RichRecords(3))
 	tests := []struct {
 		name string
 		src  reader.Source
@@ -279,7 +199,7 @@ func TestParquetErrors(t *testing.T) {
 // FuzzParquet: any bytes either fail to open with a BadRecord error or read to the end
 // without panicking.
 func FuzzParquet(f *testing.F) {
-	f.Add(encodeSink(f, map[string]string{"format.class": "parquet", "parquet.codec": "none"}, richRecords(4)))
+	f.Add(encodeSink(f, map[string]string{"format.class": "parquet", "parquet.codec": "none"}, readertest.RichRecords(4)))
 	f.Add([]byte("PAR1\x00\x00\x00\x00PAR1"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := reader.New(reader.Source{ReaderAt: bytes.NewReader(b), Size: int64(len(b))}, reader.Options{Format: reader.Parquet})
@@ -301,7 +221,7 @@ func FuzzParquet(f *testing.F) {
 }
 
 func TestAvroRoundTrip(t *testing.T) {
-	recs := richRecords(50)
+	recs := readertest.RichRecords(50)
 	for _, codec := range []string{"null", "deflate", "snappy", "zstandard"} {
 		t.Run(codec, func(t *testing.T) {
 			b := encodeSink(t, map[string]string{"format.class": "avro", "avro.codec": codec}, recs)
@@ -338,7 +258,7 @@ func TestAvroRoundTrip(t *testing.T) {
 }
 
 func TestAvroErrors(t *testing.T) {
-	good := encodeSink(t, map[string]string{"format.class": "avro", "avro.codec": "deflate"}, richRecords(30))
+	good := encodeSink(t, map[string]string{"format.class": "avro", "avro.codec": "deflate"}, readertest.RichRecords(30))
 	if _, err := reader.New(reader.Source{Body: strings.NewReader("not avro at all")}, reader.Options{Format: reader.Avro}); !errclass.Is(err, errclass.BadRecord) || !errors.Is(err, reader.ErrCorrupt) {
 		t.Errorf("not Avro: %v", err)
 	}
@@ -355,7 +275,7 @@ func TestAvroErrors(t *testing.T) {
 // FuzzAvro: any bytes either fail to open with a BadRecord error or read to the end without
 // panicking.
 func FuzzAvro(f *testing.F) {
-	f.Add(encodeSink(f, map[string]string{"format.class": "avro"}, richRecords(3)))
+	f.Add(encodeSink(f, map[string]string{"format.class": "avro"}, readertest.RichRecords(3)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := reader.New(reader.Source{Body: bytes.NewReader(b)}, reader.Options{Format: reader.Avro})
 		if err != nil {

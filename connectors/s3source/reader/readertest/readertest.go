@@ -1,4 +1,6 @@
-package interop
+// Package readertest holds the record fixture shared by the S3 source reader tests and the interop
+// tests: one rich schema covering every Connect type the file formats map, and records of it.
+package readertest
 
 import (
 	"fmt"
@@ -8,8 +10,8 @@ import (
 	"github.com/lambda-connect/lambda-connect/core/record"
 )
 
-// richSchema covers every Connect type the file formats map.
-func richSchema() *record.Schema {
+// RichSchema returns a schema that covers every Connect type the file formats map.
+func RichSchema() *record.Schema {
 	opt := func(t record.Type) *record.Schema { return &record.Schema{Type: t, Optional: true} }
 	dec := &record.Schema{Type: record.Bytes, Name: record.DecimalName, Parameters: map[string]string{"scale": "2"}}
 	item := &record.Schema{Type: record.Struct, Name: "item", Fields: []record.Field{
@@ -42,9 +44,9 @@ func richSchema() *record.Schema {
 	return &record.Schema{Type: record.Struct, Name: "com.example.Order", Version: 3, Fields: fields}
 }
 
-// richRecords returns n records of richSchema with varied values, nulls and empty collections.
-func richRecords(n int) []record.Record {
-	s := richSchema()
+// RichRecords returns n records of RichSchema with varied values, nulls and empty collections.
+func RichRecords(n int) []record.Record {
+	s := RichSchema()
 	item := s.Field("items").Schema.Value
 	addr := s.Field("addr").Schema
 	out := make([]record.Record, n)
