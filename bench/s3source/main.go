@@ -2,13 +2,16 @@
 // same run and against the same broker, with kcat producing the same lines.
 //
 //	go run ./bench/s3source [-size 1GiB] [-record-bytes 512] [-partitions 6] [-compression none]
-//	    [-runs 3] [-kcat=false] [-checkpoint-bytes N] [-checkpoint-records N]
+//	    [-runs 3] [-kcat=false] [-checkpoint-bytes N] [-checkpoint-records N] [-broker-stores]
 //	    [-cpuprofile F] [-memprofile F] [-broker-cpuprofile F]
 //
 // The object (-size bytes of JSON lines of about -record-bytes each, generated into a temporary
 // file that is removed at the end, never committed) is put into an S3 server; a kfake broker and
 // that S3 server run in a child process, so that their memory and CPU are not counted as the
-// source's. The source reads the object through the real handler (Source.Process: streaming
+// source's. The broker acknowledges and counts the records without storing them (kfake's
+// BlackholeProduce, meant for produce benchmarks: its in-memory log otherwise costs more CPU per
+// GiB than either client, on the cores the clients run on, which a real cluster's brokers would
+// not share); -broker-stores makes it store them. The source reads the object through the real handler (Source.Process: streaming
 // reader, record building, JSON converter, provenance headers, checkpoints in an in-memory
 // ledger, kafka-go producer with acks=all) and produces to one topic; then `kcat -P` (librdkafka,
 // acks=all, its default batching) produces the same file's lines to another topic of the same
@@ -71,6 +74,8 @@ var (
 	// checkpointRecords is -checkpoint-records.
 	checkpointRecords int64
 	runs              int
+	// brokerStores is -broker-stores.
+	brokerStores bool
 )
 
 // baseHeap is the source's heap before its run, after a collection (the handler's reused chunk
@@ -97,6 +102,7 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the source's run to this file")
 	flag.StringVar(&brokerProfilePath, "broker-cpuprofile", "", "write a CPU profile of the child process (broker and S3 server) over the whole benchmark to this file")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the source's run to this file")
+	flag.BoolVar(&brokerStores, "broker-stores", false, "let the broker store the records (by default it acknowledges and counts them, kfake's BlackholeProduce, so that its storage does not take the clients' CPU)")
 	serve := flag.Bool("serve", false, "internal: run the broker and S3 server and print their addresses (the benchmark's child process)")
 	flag.Parse()
 	if *serve {
@@ -167,7 +173,7 @@ func serveInfra(partitions int, profile string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	cl, err := kafkalocal.Start(ctx, kafkalocal.Options{Embedded: true})
+	cl, err := kafkalocal.Start(ctx, kafkalocal.Options{Embedded: true, DiscardRecords: !brokerStores})
 	if err != nil {
 		return err
 	}
@@ -195,7 +201,8 @@ func startInfra(partitions int) (infra, func(), error) {
 	if err != nil {
 		return infra{}, nil, err
 	}
-	cmd := exec.Command(exe, "-serve", "-partitions", strconv.Itoa(partitions), "-broker-cpuprofile", brokerProfilePath)
+	cmd := exec.Command(exe, "-serve", "-partitions", strconv.Itoa(partitions), "-broker-cpuprofile", brokerProfilePath,
+		"-broker-stores="+strconv.FormatBool(brokerStores))
 	cmd.Stderr = os.Stderr
 	// The broker keeps every record in memory (the object too): GOGC=400 keeps its garbage
 	// collector from running often over gigabytes of live data, for both clients alike.

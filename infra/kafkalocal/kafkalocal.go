@@ -38,12 +38,20 @@ type Options struct {
 	Brokers int
 	// Logger receives kfake's own logs at debug level; nil discards them.
 	Logger *slog.Logger
+	// DiscardRecords makes kfake acknowledge produce requests and advance the partitions' end
+	// offsets without storing the records (kfake.BlackholeProduce), so that a produce-throughput
+	// benchmark measures the clients rather than the broker's storage. Nothing can be fetched back.
+	// It implies Embedded.
+	DiscardRecords bool
 }
 
 func (o Options) validate() (Options, error) {
 	var errs []error
 	if o.Brokers < 0 || o.Brokers > maxBrokers {
 		errs = append(errs, errclass.Config("kafkalocal Options.Brokers", "%d is not in [1, %d]", o.Brokers, maxBrokers))
+	}
+	if len(o.External) > 0 && o.DiscardRecords {
+		errs = append(errs, errclass.Config("kafkalocal Options.DiscardRecords", "only applies to an embedded cluster, not to External"))
 	}
 	if len(o.External) > 0 && o.Embedded {
 		errs = append(errs, errclass.Config("kafkalocal Options", "External and Embedded are exclusive: set one"))
@@ -74,7 +82,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		return nil, err
 	}
 	ext := opts.External
-	if len(ext) == 0 && !opts.Embedded {
+	if len(ext) == 0 && !opts.Embedded && !opts.DiscardRecords {
 		if env := os.Getenv(EnvBrokers); env != "" {
 			if ext, err = ParseBrokers(env); err != nil {
 				return nil, errclass.New(errclass.BadConfig, EnvBrokers, err)
@@ -92,6 +100,9 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	kopts := []kfake.Opt{kfake.NumBrokers(opts.Brokers), kfake.ClusterID("lambda-connect-local")}
 	if opts.Logger != nil {
 		kopts = append(kopts, kfake.WithLogger(slogLogger{opts.Logger}))
+	}
+	if opts.DiscardRecords {
+		kopts = append(kopts, kfake.BlackholeProduce())
 	}
 	fake, err := kfake.NewCluster(kopts...)
 	if err != nil {

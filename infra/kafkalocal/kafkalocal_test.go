@@ -281,6 +281,8 @@ func TestStartOptions(t *testing.T) {
 		{name: "embedded ignores the env", env: addr, opts: Options{Embedded: true}},
 		{name: "explicit external wins over env", env: "127.0.0.1:1", opts: Options{External: []string{addr}}, external: true, addrs: []string{addr}},
 		{name: "malformed env", env: "nohost", wantErr: EnvBrokers, class: errclass.BadConfig},
+		{name: "discard implies embedded", env: addr, opts: Options{DiscardRecords: true}},
+		{name: "external and discard", opts: Options{External: []string{addr}, DiscardRecords: true}, wantErr: "DiscardRecords", class: errclass.BadConfig},
 		{name: "external and embedded", opts: Options{External: []string{"h:1"}, Embedded: true}, wantErr: "exclusive", class: errclass.BadConfig},
 		{name: "too many brokers", opts: Options{Brokers: 17}, wantErr: "Brokers", class: errclass.BadConfig},
 		{name: "bad external", opts: Options{External: []string{"h:0"}}, wantErr: "port", class: errclass.BadConfig},
@@ -326,6 +328,36 @@ func TestStartOptions(t *testing.T) {
 	c.Close()
 	if err := ext.CreateTopic(ctx, topicName("still.up"), 1); err != nil {
 		t.Errorf("the external cluster stopped with Close: %v", err)
+	}
+}
+
+// A discarding cluster acknowledges and counts records (end offsets advance) but stores none.
+func TestDiscardRecords(t *testing.T) {
+	ctx := testCtx(t)
+	c, err := Start(ctx, Options{DiscardRecords: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	topic := topicName("discard")
+	if err := c.CreateTopic(ctx, topic, 1); err != nil {
+		t.Fatal(err)
+	}
+	recs := []record.Record{{Topic: topic, Value: []byte("a")}, {Topic: topic, Value: []byte("b")}, {Topic: topic, Value: []byte("c")}}
+	if err := Produce(ctx, c.Addrs(), recs); err != nil {
+		t.Fatal(err)
+	}
+	ends, err := EndOffsets(ctx, c.Addrs(), topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ends) != 1 || ends[0] != 3 {
+		t.Errorf("end offsets %v, want [3]", ends)
+	}
+	fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if got, err := ReadPartition(fctx, c.Addrs(), topic, 0, 0, 3); err == nil && len(got) > 0 {
+		t.Errorf("read back %d records from a discarding cluster, want none", len(got))
 	}
 }
 
