@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/lambda-connect/lambda-connect/converters/jsonconv"
+	"github.com/lambda-connect/lambda-connect/converters/registryconv/registrytest"
 
 	"github.com/lambda-connect/lambda-connect/core/errclass"
 )
@@ -42,7 +43,7 @@ func FuzzToConnect(f *testing.F) {
 		if err != nil {
 			t.Fatalf("cannot read back %q: %v", out, err)
 		}
-		if s2 == nil || !equalData(v, v2) {
+		if s2 == nil || !registrytest.EqualData(v, v2) {
 			t.Fatalf("round trip changed %#v into %#v", v, v2)
 		}
 	})

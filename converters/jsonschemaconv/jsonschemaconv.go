@@ -31,7 +31,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -92,8 +91,6 @@ type Config struct {
 // DefaultConfig returns Confluent's defaults: schemas registered automatically, TopicNameStrategy.
 func DefaultConfig() Config { return Config{Settings: registryconv.DefaultSettings()} }
 
-func (c Config) strategy() SubjectNameStrategy { return c.Strategy(c.IsKey) }
-
 // ConfigFromProps reads the converter's settings (the key.converter. or value.converter. prefix
 // already stripped) over DefaultConfig. The registry client's settings (schema.registry.*,
 // basic.auth.*, bearer.auth.*) go to Config.Registry unparsed, for the caller to build the client
@@ -101,15 +98,13 @@ func (c Config) strategy() SubjectNameStrategy { return c.Strategy(c.IsKey) }
 // invalid value is a BadConfig error naming it.
 func ConfigFromProps(props map[string]string) (Config, error) {
 	c := DefaultConfig()
-	s, err := registryconv.ParseSettings("JsonSchemaConverter", props, map[string]*bool{
+	if err := registryconv.ParseInto(&c.Settings, "JsonSchemaConverter", props, map[string]*bool{
 		FailInvalidSchemaProp:         &c.FailInvalidSchema,
 		UseOptionalForNonRequiredProp: &c.UseOptionalForNonRequired,
-	})
-	if err != nil {
+	}); err != nil {
 		return Config{}, err
 	}
-	c.Settings = s
-	return c, c.Validate()
+	return c, nil
 }
 
 // Registry is the part of a schema registry client the converter uses; the client in
@@ -121,12 +116,10 @@ type Converter struct {
 	cfg Config
 	reg Registry
 
-	byID *registryconv.Cache[int, *idEntry] // ToConnect: schema id -> converted schema
-	ids  *registryconv.Cache[string, int]   // FromConnect: subject + "\x00" + text -> id
-
-	mu    sync.Mutex
-	out   map[*record.Schema]*outEnt // FromConnect: Connect schema -> JSON Schema text
-	valid map[string]*jsonschema.Schema
+	byID  *registryconv.Cache[int, *idEntry]              // ToConnect: schema id -> converted schema
+	ids   *registryconv.Cache[string, int]                // FromConnect: subject + "\x00" + text -> id
+	out   *registryconv.Cache[*record.Schema, *outEnt]    // FromConnect: Connect schema -> JSON Schema text
+	valid *registryconv.Cache[string, *jsonschema.Schema] // FromConnect: JSON Schema text -> validator
 }
 
 // idEntry is one schema id's converted schema.
@@ -142,20 +135,18 @@ type outEnt struct {
 
 // New returns a JsonSchemaConverter configured by cfg that reads and registers schemas in reg.
 func New(cfg Config, reg Registry) (*Converter, error) {
-	if err := cfg.Validate(); err != nil {
+	if err := registryconv.CheckNew(cfg.Settings, reg); err != nil {
 		return nil, err
 	}
-	if reg == nil {
-		return nil, errclass.Config("schema.registry.url", "a schema registry is required")
-	}
-	return &Converter{cfg: cfg, reg: reg, out: map[*record.Schema]*outEnt{},
-		byID: registryconv.NewCache[int, *idEntry](cfg.SchemasCacheSize),
-		ids:  registryconv.NewCache[string, int](cfg.SchemasCacheSize)}, nil
+	// Each cache holds at most schemas.cache.size entries (schemas built per record by a
+	// transform are distinct pointers); a full cache is emptied.
+	size := cfg.SchemasCacheSize
+	return &Converter{cfg: cfg, reg: reg,
+		byID:  registryconv.NewCache[int, *idEntry](size),
+		ids:   registryconv.NewCache[string, int](size),
+		out:   registryconv.NewCache[*record.Schema, *outEnt](size),
+		valid: registryconv.NewCache[string, *jsonschema.Schema](size)}, nil
 }
-
-// cacheSize bounds each cache (schemas built per record by a transform are distinct pointers);
-// a full cache is emptied.
-func (c *Converter) cacheSize() int { return registryconv.CacheSize(c.cfg.SchemasCacheSize) }
 
 // Config returns the converter's configuration.
 func (c *Converter) Config() Config { return c.cfg }
@@ -169,12 +160,9 @@ func (c *Converter) schemaByID(topic string, id int) (*idEntry, error) {
 }
 
 func (c *Converter) fetch(topic string, id int) (*idEntry, error) {
-	s, err := c.reg.SchemaByID(context.Background(), id)
+	s, err := registryconv.FetchSchema(context.Background(), c.reg, topic, id, schemaregistry.JSONSchema, "JSON Schema")
 	if err != nil {
-		return nil, registryconv.Error(topic, err, "schema id %d", id)
-	}
-	if s.Type != "" && s.Type != schemaregistry.JSONSchema {
-		return nil, errclass.Record(topic, "schema id %d is a %s schema, not JSON Schema", id, s.Type)
+		return nil, err
 	}
 	cs, err := toConnectSchema([]byte(s.Schema), c.cfg.UseOptionalForNonRequired)
 	if err != nil {
@@ -262,9 +250,9 @@ func (c *Converter) FromConnect(topic string, _ []record.Header, schema *record.
 	if err != nil {
 		return nil, errclass.Record(topic, "JSON Schema of the record's schema: %w", err)
 	}
-	subject, err := c.cfg.strategy().Subject(topic, c.cfg.IsKey, schema.Name)
+	subject, err := registryconv.Subject(c.cfg.Settings, topic, c.cfg.IsKey, schema.Name)
 	if err != nil {
-		return nil, errclass.Record(topic, "%w", err)
+		return nil, err
 	}
 	id, err := c.idFor(topic, subject, text)
 	if err != nil {
@@ -287,41 +275,18 @@ func (c *Converter) FromConnect(topic string, _ []record.Header, schema *record.
 	return b, nil
 }
 
+// schemaText returns the JSON Schema text of s, converted once (a failure too).
 func (c *Converter) schemaText(s *record.Schema) ([]byte, error) {
-	c.mu.Lock()
-	e, ok := c.out[s]
-	c.mu.Unlock()
-	if ok {
-		return e.text, e.err
-	}
-	text, err := fromConnectSchema(s)
-	c.mu.Lock()
-	if len(c.out) >= c.cacheSize() {
-		clear(c.out)
-	}
-	c.out[s] = &outEnt{text: text, err: err}
-	c.mu.Unlock()
-	return text, err
+	e, _ := c.out.Get(s, func() (*outEnt, error) {
+		text, err := fromConnectSchema(s)
+		return &outEnt{text: text, err: err}, nil
+	}, nil)
+	return e.text, e.err
 }
 
+// validator returns the compiled validator of the JSON Schema text; a failure is not kept.
 func (c *Converter) validator(text []byte) (*jsonschema.Schema, error) {
-	c.mu.Lock()
-	v, ok := c.valid[string(text)]
-	c.mu.Unlock()
-	if ok {
-		return v, nil
-	}
-	v, err := compileValidator(string(text))
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if c.valid == nil || len(c.valid) >= c.cacheSize() {
-		c.valid = map[string]*jsonschema.Schema{}
-	}
-	c.valid[string(text)] = v
-	c.mu.Unlock()
-	return v, nil
+	return c.valid.Get(string(text), func() (*jsonschema.Schema, error) { return compileValidator(string(text)) }, nil)
 }
 
 // idFor returns the id of the schema text under subject, asking the registry once.

@@ -2,92 +2,56 @@ package jsonschemaconv_test
 
 import (
 	"bytes"
-	"errors"
-	"flag"
 	"math/big"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lambda-connect/lambda-connect/converters"
 	"github.com/lambda-connect/lambda-connect/converters/jsonconv"
 	"github.com/lambda-connect/lambda-connect/converters/jsonschemaconv"
+	"github.com/lambda-connect/lambda-connect/converters/registryconv"
 	"github.com/lambda-connect/lambda-connect/converters/registryconv/registrytest"
-	"github.com/lambda-connect/lambda-connect/converters/schemaregistry"
 	"github.com/lambda-connect/lambda-connect/core/errclass"
 	"github.com/lambda-connect/lambda-connect/core/record"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-func newConv(t testing.TB, reg *memRegistry, mod func(*jsonschemaconv.Config)) *jsonschemaconv.Converter {
+func newConv(t testing.TB, reg jsonschemaconv.Registry, mod func(*jsonschemaconv.Config)) *jsonschemaconv.Converter {
 	t.Helper()
-	cfg := jsonschemaconv.DefaultConfig()
-	if mod != nil {
-		mod(&cfg)
-	}
-	c, err := jsonschemaconv.New(cfg, reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return registrytest.NewConverter(t, jsonschemaconv.DefaultConfig, jsonschemaconv.New, reg, mod)
 }
 
 func opt(s *record.Schema) *record.Schema { c := *s; c.Optional = true; return &c }
 
-// structOf and the logical schemas are the converters' shared fixtures.
-var (
-	structOf        = registrytest.StructOf
-	decimalSchema   = registrytest.DecimalSchema
-	dateSchema      = registrytest.DateSchema
-	timeSchema      = registrytest.TimeSchema
-	timestampSchema = registrytest.TimestampSchema
-)
+// structOf is the converters' shared fixture.
+var structOf = registrytest.StructOf
 
 // TestRoundTrip writes one value per Connect type and reads it back: same schema, same data.
 func TestRoundTrip(t *testing.T) {
 	inner := structOf("com.example.Inner", record.Field{Name: "a", Schema: record.StringSchema})
-	cases := []struct {
-		name   string
-		schema *record.Schema
-		value  any
-	}{
-		{"int8", record.Int8Schema, int8(-8)},
-		{"int16", record.Int16Schema, int16(1600)},
-		{"int32", record.Int32Schema, int32(-320000)},
-		{"int64", record.Int64Schema, int64(1) << 60},
-		{"float32", record.Float32Schema, float32(1.5)},
-		{"float64", record.Float64Schema, 2.25e-9},
-		{"boolean", record.BooleanSchema, true},
-		{"string", record.StringSchema, "héllo \"q\""},
-		{"bytes", record.BytesSchema, []byte{0, 1, 0xff}},
-		{"optional string null", record.OptionalString, nil},
-		{"decimal", decimalSchema, record.Decimal{Unscaled: big.NewInt(-12345), Scale: 2}},
-		{"date", dateSchema, time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)},
-		{"time", timeSchema, record.Epoch.Add(13*time.Hour + 5*time.Millisecond)},
-		{"timestamp", timestampSchema, time.UnixMilli(1700000000123).UTC()},
-		{"array", &record.Schema{Type: record.Array, Value: record.Int32Schema}, []any{int32(1), int32(2)}},
-		{"array of optional", &record.Schema{Type: record.Array, Value: record.OptionalString}, []any{"x", nil}},
-		{"map string keys", &record.Schema{Type: record.Map, Key: record.StringSchema, Value: record.Int64Schema},
-			[]record.MapEntry{{Key: "b", Value: int64(2)}, {Key: "a", Value: int64(1)}}},
-		{"map int keys", &record.Schema{Type: record.Map, Key: record.Int32Schema, Value: record.OptionalString},
-			[]record.MapEntry{{Key: int32(3), Value: "three"}, {Key: int32(1), Value: nil}}},
-		{"enum", &record.Schema{Type: record.String, Parameters: map[string]string{
-			jsonschemaconv.EnumParameter: "", jsonschemaconv.EnumParameter + ".RED": "RED", jsonschemaconv.EnumParameter + ".GREEN": "GREEN"}}, "GREEN"},
-	}
+	cases := append(registrytest.TypeCases(), []registrytest.TypeCase{
+		{Name: "string", Schema: record.StringSchema, Value: "héllo \"q\""},
+		{Name: "optional string null", Schema: record.OptionalString},
+		{Name: "timestamp", Schema: registrytest.TimestampSchema, Value: time.UnixMilli(1700000000123).UTC()},
+		{Name: "array of optional", Schema: &record.Schema{Type: record.Array, Value: record.OptionalString}, Value: []any{"x", nil}},
+		{Name: "map int keys", Schema: &record.Schema{Type: record.Map, Key: record.Int32Schema, Value: record.OptionalString},
+			Value: []record.MapEntry{{Key: int32(3), Value: "three"}, {Key: int32(1), Value: nil}}},
+		{Name: "enum", Schema: &record.Schema{Type: record.String, Parameters: map[string]string{
+			jsonschemaconv.EnumParameter: "", jsonschemaconv.EnumParameter + ".RED": "RED", jsonschemaconv.EnumParameter + ".GREEN": "GREEN"}}, Value: "GREEN"},
+	}...)
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.Name, func(t *testing.T) {
 			// Every type also as a struct field, optional and required.
 			s := structOf("com.example.Row",
-				record.Field{Name: "v", Schema: tc.schema},
-				record.Field{Name: "o", Schema: opt(tc.schema)},
+				record.Field{Name: "v", Schema: tc.Schema},
+				record.Field{Name: "o", Schema: opt(tc.Schema)},
 				record.Field{Name: "inner", Schema: opt(inner)},
 			)
-			in := &record.StructValue{Schema: s, Values: []any{tc.value, nil, nil}}
-			if tc.value != nil {
-				in.Values[1] = tc.value
+			in := &record.StructValue{Schema: s, Values: []any{tc.Value, nil, nil}}
+			if tc.Value != nil {
+				in.Values[1] = tc.Value
 				in.Values[2] = &record.StructValue{Schema: opt(inner), Values: []any{"x"}}
 			}
 			c := newConv(t, newMemRegistry(), nil)
@@ -104,36 +68,12 @@ func TestRoundTrip(t *testing.T) {
 			}
 			got := gv.(*record.StructValue)
 			for i := range in.Values {
-				if !equalData(got.Values[i], in.Values[i]) {
+				if !registrytest.EqualData(got.Values[i], in.Values[i]) {
 					t.Errorf("field %d: got %#v, want %#v (json %s)", i, got.Values[i], in.Values[i], b[5:])
 				}
 			}
 		})
 	}
-}
-
-// equalData compares Connect data, structs by values and decimals by value.
-func equalData(a, b any) bool {
-	switch x := a.(type) {
-	case *record.StructValue:
-		y, ok := b.(*record.StructValue)
-		if !ok || len(x.Values) != len(y.Values) {
-			return false
-		}
-		for i := range x.Values {
-			if !equalData(x.Values[i], y.Values[i]) {
-				return false
-			}
-		}
-		return true
-	case record.Decimal:
-		y, ok := b.(record.Decimal)
-		return ok && x.Scale == y.Scale && x.Unscaled.Cmp(y.Unscaled) == 0
-	case time.Time:
-		y, ok := b.(time.Time)
-		return ok && x.Equal(y)
-	}
-	return reflect.DeepEqual(a, b)
 }
 
 // TestFixedBytes checks a hand-computed frame: magic 0, id 42 = 00 00 00 2a, then the JSON.
@@ -143,11 +83,7 @@ func TestFixedBytes(t *testing.T) {
 	reg := newMemRegistry()
 	reg.Add(42, "users-value", schemaText)
 	c := newConv(t, reg, func(c *jsonschemaconv.Config) { c.AutoRegisterSchemas = false })
-
-	s, v, err := c.ToConnect("users", nil, frame)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, v := registrytest.MustToConnect(t, c, "users", frame)
 	want := structOf("com.example.User",
 		record.Field{Name: "id", Schema: record.Int32Schema},
 		record.Field{Name: "name", Schema: record.OptionalString})
@@ -225,42 +161,32 @@ func TestConfluentSchemas(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !jsonconv.SchemaEqual(s, tc.want) {
-				t.Fatalf("schema\n got %s\nwant %s", dump(s), dump(tc.want))
+				t.Fatalf("schema\n got %s\nwant %s", registrytest.Dump(s), registrytest.Dump(tc.want))
 			}
-			if !equalData(v, &record.StructValue{Values: tc.values}) {
+			if !registrytest.EqualData(v, &record.StructValue{Values: tc.values}) {
 				t.Fatalf("values %#v", v.(*record.StructValue).Values)
 			}
 		})
 	}
 }
 
-func dump(s *record.Schema) string {
-	c, _ := jsonconv.New(jsonconv.DefaultConfig())
-	b, _ := c.SchemaJSON(s)
-	return string(b)
-}
-
 // TestSchemaGolden pins the JSON Schema FromConnect registers for a schema with every type.
 func TestSchemaGolden(t *testing.T) {
-	s := structOf("com.example.Everything",
-		record.Field{Name: "i8", Schema: record.Int8Schema},
-		record.Field{Name: "i16", Schema: opt(record.Int16Schema)},
-		record.Field{Name: "i32", Schema: record.Int32Schema},
-		record.Field{Name: "i64", Schema: &record.Schema{Type: record.Int64, Default: int64(5), Doc: "a long"}},
-		record.Field{Name: "f32", Schema: record.Float32Schema},
-		record.Field{Name: "f64", Schema: record.Float64Schema},
-		record.Field{Name: "b", Schema: record.BooleanSchema},
-		record.Field{Name: "s", Schema: record.OptionalString},
-		record.Field{Name: "bytes", Schema: record.BytesSchema},
-		record.Field{Name: "dec", Schema: decimalSchema},
-		record.Field{Name: "date", Schema: dateSchema},
-		record.Field{Name: "time", Schema: timeSchema},
-		record.Field{Name: "ts", Schema: opt(timestampSchema)},
+	fields := []record.Field{
+		{Name: "i8", Schema: record.Int8Schema},
+		{Name: "i16", Schema: opt(record.Int16Schema)},
+		{Name: "i32", Schema: record.Int32Schema},
+		{Name: "i64", Schema: &record.Schema{Type: record.Int64, Default: int64(5), Doc: "a long"}},
+	}
+	fields = append(fields, registrytest.ScalarFields()...) // f32 .. time
+	fields = append(fields,
+		record.Field{Name: "ts", Schema: opt(registrytest.TimestampSchema)},
 		record.Field{Name: "arr", Schema: &record.Schema{Type: record.Array, Value: record.StringSchema}},
 		record.Field{Name: "smap", Schema: &record.Schema{Type: record.Map, Key: record.StringSchema, Value: record.Int32Schema}},
 		record.Field{Name: "imap", Schema: &record.Schema{Type: record.Map, Key: record.Int32Schema, Value: record.StringSchema}},
 		record.Field{Name: "nested", Schema: opt(structOf("com.example.Nested", record.Field{Name: "x", Schema: record.Int64Schema}))},
 	)
+	s := structOf("com.example.Everything", fields...)
 	reg := newMemRegistry()
 	c := newConv(t, reg, nil)
 	if _, err := c.FromConnect("golden", nil, s, nil); err != nil {
@@ -274,27 +200,14 @@ func TestSchemaGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := reg.ByID[1].Schema + "\n" + string(b[5:]) + "\n"
-	path := filepath.Join("testdata", "everything.golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Fatalf("golden mismatch (go test -update):\n got %s\nwant %s", got, want)
-	}
+	registrytest.Golden(t, filepath.Join("testdata", "everything.golden"), reg.ByID[1].Schema+"\n"+string(b[5:])+"\n")
 	// The registered text reads back as the same Connect schema.
 	gs, _, err := c.ToConnect("golden", nil, b)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !jsonconv.SchemaEqual(gs, s) {
-		t.Fatalf("read back\n got %s\nwant %s", dump(gs), dump(s))
+		t.Fatalf("read back\n got %s\nwant %s", registrytest.Dump(gs), registrytest.Dump(s))
 	}
 }
 
@@ -306,62 +219,21 @@ func TestRegistryOncePerID(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	const schemaText = `{"type":"object","properties":{"n":{"type":"integer","connect.type":"int8"},"l":{"type":"array","items":{"type":"string"}}}}`
-	outage := errclass.Retry("schema registry", "GET /schemas/ids/1: 503 Service Unavailable")
-	cases := []struct {
-		name  string
-		frame []byte
-		fail  error
-		class errclass.Class
-		msg   string
-	}{
-		{"short frame", []byte{0, 0, 1}, nil, errclass.BadRecord, "too short for the 5-byte"},
-		{"bad magic", []byte{1, 0, 0, 0, 1, '{', '}'}, nil, errclass.BadRecord, "magic byte 0x01"},
-		{"unknown id", []byte{0, 0, 0, 0, 9, '{', '}'}, nil, errclass.BadRecord, "schema id 9"},
-		{"registry outage", []byte{0, 0, 0, 0, 1, '{', '}'}, outage, errclass.Retriable, "503"},
-		{"unclassified registry error", []byte{0, 0, 0, 0, 1, '{', '}'}, errors.New("connection refused"), errclass.Retriable, "connection refused"},
-		{"registry 404 unclassified", []byte{0, 0, 0, 0, 1, '{', '}'}, &schemaregistry.APIError{Method: "GET", Path: "/schemas/ids/1", Status: 404, Code: 40403, Msg: "Schema 1 not found"}, errclass.BadRecord, "HTTP 404"},
-		{"registry 500 unclassified", []byte{0, 0, 0, 0, 1, '{', '}'}, &schemaregistry.APIError{Method: "GET", Path: "/schemas/ids/1", Status: 500, Code: 50001}, errclass.Retriable, "HTTP 500"},
-		{"not JSON", []byte{0, 0, 0, 0, 1, '{'}, nil, errclass.BadRecord, "invalid JSON"},
-		{"out of range", append([]byte{0, 0, 0, 0, 1}, `{"n":300,"l":[]}`...), nil, errclass.BadRecord, `field "n": integer 300 out of range for int8`},
-		{"wrong type deep", append([]byte{0, 0, 0, 0, 1}, `{"n":1,"l":["a",2]}`...), nil, errclass.BadRecord, `field "l[1]": expected string`},
-		{"missing required", append([]byte{0, 0, 0, 0, 1}, `{"l":[]}`...), nil, errclass.BadRecord, `field "n": null for a required int8`},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			reg := newMemRegistry()
-			reg.Add(1, "", schemaText)
-			reg.Fail = tc.fail
-			c := newConv(t, reg, nil)
-			_, _, err := c.ToConnect("orders", nil, tc.frame)
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if errclass.Of(err) != tc.class || !strings.Contains(err.Error(), tc.msg) || !strings.HasPrefix(err.Error(), "orders: ") {
-				t.Fatalf("got %v (%v), want %v containing %q naming the topic", err, errclass.Of(err), tc.class, tc.msg)
-			}
-		})
-	}
+	cases := append(registrytest.FrameErrorCases([]byte("{}")), []registrytest.ErrorCase{
+		{Name: "not JSON", Frame: []byte{0, 0, 0, 0, 1, '{'}, Class: errclass.BadRecord, Msg: "invalid JSON"},
+		{Name: "out of range", Frame: append([]byte{0, 0, 0, 0, 1}, `{"n":300,"l":[]}`...), Class: errclass.BadRecord, Msg: `field "n": integer 300 out of range for int8`},
+		{Name: "wrong type deep", Frame: append([]byte{0, 0, 0, 0, 1}, `{"n":1,"l":["a",2]}`...), Class: errclass.BadRecord, Msg: `field "l[1]": expected string`},
+		{Name: "missing required", Frame: append([]byte{0, 0, 0, 0, 1}, `{"l":[]}`...), Class: errclass.BadRecord, Msg: `field "n": null for a required int8`},
+	}...)
+	registrytest.RunToConnectErrors(t, cases, func(t *testing.T, fail error) converters.Converter {
+		reg := newMemRegistry()
+		reg.Add(1, "", schemaText)
+		reg.Fail = fail
+		return newConv(t, reg, nil)
+	})
 	// FromConnect: a registry outage is retriable, bad data is a bad record.
 	reg := newMemRegistry()
-	reg.Fail = errclass.Retry("schema registry", "503")
-	c := newConv(t, reg, nil)
-	s := structOf("R", record.Field{Name: "n", Schema: record.Int64Schema})
-	if _, err := c.FromConnect("t", nil, s, &record.StructValue{Schema: s, Values: []any{int64(1)}}); !errclass.Is(err, errclass.Retriable) {
-		t.Fatalf("outage: %v", err)
-	}
-	reg.Fail = nil
-	if _, err := c.FromConnect("t", nil, s, &record.StructValue{Schema: s, Values: []any{"x"}}); !errclass.Is(err, errclass.BadRecord) {
-		t.Fatalf("bad data: %v", err)
-	}
-	if _, err := c.FromConnect("t", nil, nil, map[string]any{"a": 1}); !errclass.Is(err, errclass.BadRecord) {
-		t.Fatalf("schemaless: %v", err)
-	}
-	if b, err := c.FromConnect("t", nil, s, nil); b != nil || err != nil {
-		t.Fatalf("tombstone: %v %v", b, err)
-	}
-	if s, v, err := c.ToConnect("t", nil, nil); s != nil || v != nil || err != nil {
-		t.Fatalf("tombstone: %v %v %v", s, v, err)
-	}
+	registrytest.RunFromConnectErrors(t, newConv(t, reg, nil), reg)
 }
 
 func TestFailInvalidSchema(t *testing.T) {
@@ -431,44 +303,20 @@ func TestSubjects(t *testing.T) {
 }
 
 func TestConfigFromProps(t *testing.T) {
-	cases := []struct {
-		props map[string]string
-		want  func(*jsonschemaconv.Config)
-		err   string
-	}{
-		{props: map[string]string{"schema.registry.url": "http://r:8081"}, want: func(*jsonschemaconv.Config) {}},
-		{props: nil, err: "schema.registry.url: required"},
-		{props: map[string]string{"schema.registry.url": "http://r", "schemas.enable": "true"}, err: "schemas.enable: unknown"},
-		{props: map[string]string{"schema.registry.url": "http://r", "schemas.cache.size": "-1"}, err: "schemas.cache.size: must not be negative"},
-		{props: map[string]string{"schema.registry.url": "http://r:8081", "basic.auth.user.info": "u:p", "auto.register.schemas": " FALSE ", "use.latest.version": "true"},
-			want: func(c *jsonschemaconv.Config) { c.AutoRegisterSchemas, c.UseLatestVersion = false, true }},
-		{props: map[string]string{"schema.registry.url": "http://r:8081", "value.subject.name.strategy": "RecordNameStrategy", "key.subject.name.strategy": "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"},
-			want: func(c *jsonschemaconv.Config) {
+	cases := append(registrytest.SharedConfigCases[jsonschemaconv.Config](), []registrytest.ConfigCase[jsonschemaconv.Config]{
+		{Props: map[string]string{"schema.registry.url": "http://r:8081", "basic.auth.user.info": "u:p", "auto.register.schemas": " FALSE ", "use.latest.version": "true"},
+			Want: func(c *jsonschemaconv.Config) { c.AutoRegisterSchemas, c.UseLatestVersion = false, true }},
+		{Props: map[string]string{"schema.registry.url": "http://r:8081", "value.subject.name.strategy": "RecordNameStrategy", "key.subject.name.strategy": "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"},
+			Want: func(c *jsonschemaconv.Config) {
 				c.ValueSubjectNameStrategy, c.KeySubjectNameStrategy = jsonschemaconv.RecordNameStrategy, jsonschemaconv.TopicRecordNameStrategy
 			}},
-		{props: map[string]string{"schema.registry.url": "http://r:8081", "json.fail.invalid.schema": "true", "use.optional.for.nonrequired": "true"},
-			want: func(c *jsonschemaconv.Config) { c.FailInvalidSchema, c.UseOptionalForNonRequired = true, true }},
-		{props: map[string]string{"schema.registry.url": "http://r:8081", "basic.auth.user.info": "u:p", "auto.register.schemas": "yes"}, err: "auto.register.schemas: must be true or false"},
-		{props: map[string]string{"schema.registry.url": "http://r:8081", "value.subject.name.strategy": "Nope"}, err: "value.subject.name.strategy: unknown subject name strategy"},
-	}
-	for _, tc := range cases {
-		got, err := jsonschemaconv.ConfigFromProps(tc.props)
-		if tc.err != "" {
-			if !errclass.Is(err, errclass.BadConfig) || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("%v: got %v, want %q", tc.props, err, tc.err)
-			}
-			continue
-		}
-		want := jsonschemaconv.DefaultConfig()
-		tc.want(&want)
-		want.Registry = map[string]string{"schema.registry.url": tc.props["schema.registry.url"]}
-		if tc.props["basic.auth.user.info"] != "" {
-			want.Registry["basic.auth.user.info"] = tc.props["basic.auth.user.info"]
-		}
-		if err != nil || !reflect.DeepEqual(got, want) {
-			t.Errorf("%v: got %+v %v, want %+v", tc.props, got, err, want)
-		}
-	}
+		{Props: map[string]string{"schema.registry.url": "http://r:8081", "json.fail.invalid.schema": "true", "use.optional.for.nonrequired": "true"},
+			Want: func(c *jsonschemaconv.Config) { c.FailInvalidSchema, c.UseOptionalForNonRequired = true, true }},
+		{Props: map[string]string{"schema.registry.url": "http://r:8081", "basic.auth.user.info": "u:p", "auto.register.schemas": "yes"}, Err: "auto.register.schemas: must be true or false"},
+		{Props: map[string]string{"schema.registry.url": "http://r:8081", "value.subject.name.strategy": "Nope"}, Err: "value.subject.name.strategy: unknown subject name strategy"},
+	}...)
+	registrytest.RunConfigFromProps(t, jsonschemaconv.ConfigFromProps, jsonschemaconv.DefaultConfig,
+		func(c *jsonschemaconv.Config) *registryconv.Settings { return &c.Settings }, cases)
 	if _, err := jsonschemaconv.New(jsonschemaconv.DefaultConfig(), nil); !errclass.Is(err, errclass.BadConfig) {
 		t.Fatalf("nil registry: %v", err)
 	}

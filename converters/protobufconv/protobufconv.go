@@ -114,8 +114,6 @@ type Config struct {
 // DefaultConfig returns Confluent's defaults: schemas registered automatically, TopicNameStrategy.
 func DefaultConfig() Config { return Config{Settings: registryconv.DefaultSettings()} }
 
-func (c Config) strategy() SubjectNameStrategy { return c.Strategy(c.IsKey) }
-
 // ConfigFromProps reads the converter's settings (the key.converter. or value.converter. prefix
 // already stripped) over DefaultConfig. The registry client's settings (schema.registry.*,
 // basic.auth.*, bearer.auth.*) go to Config.Registry unparsed, for the caller to build the client
@@ -123,15 +121,13 @@ func (c Config) strategy() SubjectNameStrategy { return c.Strategy(c.IsKey) }
 // invalid value is a BadConfig error naming it.
 func ConfigFromProps(props map[string]string) (Config, error) {
 	c := DefaultConfig()
-	s, err := registryconv.ParseSettings("ProtobufConverter", props, map[string]*bool{
+	if err := registryconv.ParseInto(&c.Settings, "ProtobufConverter", props, map[string]*bool{
 		EnhancedSchemaSupportProp: &c.EnhancedSchemaSupport,
 		OptionalForNullablesProp:  &c.OptionalForNullables,
-	})
-	if err != nil {
+	}); err != nil {
 		return Config{}, err
 	}
-	c.Settings = s
-	return c, c.Validate()
+	return c, nil
 }
 
 // Registry is the part of a schema registry client the converter uses; the client in
@@ -154,11 +150,9 @@ type Converter struct {
 	cfg Config
 	reg Registry
 
-	byID *registryconv.Cache[int, *idEntry]   // ToConnect: schema id -> compiled file
-	ids  *registryconv.Cache[string, *idCall] // FromConnect: subject + "\x00" + text -> id
-
-	mu  sync.Mutex
-	out map[*record.Schema]*outEnt // FromConnect: Connect schema -> .proto text and descriptor
+	byID *registryconv.Cache[int, *idEntry]           // ToConnect: schema id -> compiled file
+	ids  *registryconv.Cache[string, *idCall]         // FromConnect: subject + "\x00" + text -> id
+	out  *registryconv.Cache[*record.Schema, *outEnt] // FromConnect: Connect schema -> .proto text and descriptor
 }
 
 // idEntry is one schema id's compiled file.
@@ -194,19 +188,17 @@ type idCall struct {
 
 // New returns a ProtobufConverter configured by cfg that reads and registers schemas in reg.
 func New(cfg Config, reg Registry) (*Converter, error) {
-	if err := cfg.Validate(); err != nil {
+	if err := registryconv.CheckNew(cfg.Settings, reg); err != nil {
 		return nil, err
 	}
-	if reg == nil {
-		return nil, errclass.Config("schema.registry.url", "a schema registry is required")
-	}
-	return &Converter{cfg: cfg, reg: reg, out: map[*record.Schema]*outEnt{},
-		byID: registryconv.NewCache[int, *idEntry](cfg.SchemasCacheSize),
-		ids:  registryconv.NewCache[string, *idCall](cfg.SchemasCacheSize)}, nil
+	size := cfg.SchemasCacheSize
+	return &Converter{cfg: cfg, reg: reg,
+		byID: registryconv.NewCache[int, *idEntry](size),
+		ids:  registryconv.NewCache[string, *idCall](size),
+		out:  registryconv.NewCache[*record.Schema, *outEnt](size)}, nil
 }
 
-// cacheSize bounds each cache (schemas built per record by a transform are distinct pointers);
-// a full cache is emptied.
+// cacheSize bounds each cache (schemas built per record by a transform are distinct pointers).
 func (c *Converter) cacheSize() int { return registryconv.CacheSize(c.cfg.SchemasCacheSize) }
 
 // Config returns the converter's configuration.
@@ -226,12 +218,9 @@ func (c *Converter) fileByID(topic string, id int) (*idEntry, error) {
 
 func (c *Converter) fetch(topic string, id int) (protoreflect.FileDescriptor, error) {
 	ctx := context.Background()
-	s, err := c.reg.SchemaByID(ctx, id)
+	s, err := registryconv.FetchSchema(ctx, c.reg, topic, id, schemaregistry.Protobuf, "Protobuf")
 	if err != nil {
-		return nil, registryconv.Error(topic, err, "schema id %d", id)
-	}
-	if s.Type != "" && s.Type != schemaregistry.Protobuf {
-		return nil, errclass.Record(topic, "schema id %d is a %s schema, not Protobuf", id, s.Type)
+		return nil, err
 	}
 	deps := map[string]string{}
 	if err := c.resolve(ctx, topic, s.References, deps, 0); err != nil {
@@ -352,9 +341,9 @@ func (c *Converter) FromConnect(topic string, _ []record.Header, schema *record.
 	if o.err != nil {
 		return nil, errclass.Record(topic, "Protobuf schema of the record's schema: %w", o.err)
 	}
-	subject, err := c.cfg.strategy().Subject(topic, c.cfg.IsKey, o.name)
+	subject, err := registryconv.Subject(c.cfg.Settings, topic, c.cfg.IsKey, o.name)
 	if err != nil {
-		return nil, errclass.Record(topic, "%w", err)
+		return nil, err
 	}
 	call, err := c.idFor(topic, subject, o)
 	if err != nil {
@@ -378,15 +367,16 @@ func (c *Converter) ProtoText(schema *record.Schema) (string, error) {
 	return o.text, o.err
 }
 
+// protoSchema returns the .proto text and message of s, built once (a failure too).
 func (c *Converter) protoSchema(s *record.Schema) *outEnt {
-	c.mu.Lock()
-	o, ok := c.out[s]
-	c.mu.Unlock()
-	if ok {
-		return o
-	}
-	o = &outEnt{}
-	o.text, o.name, o.err = protoText(s, c.cfg.OptionalForNullables)
+	o, _ := c.out.Get(s, func() (*outEnt, error) { return newOutEnt(s, c.cfg.OptionalForNullables), nil }, nil)
+	return o
+}
+
+// newOutEnt builds the .proto text of s and compiles its message.
+func newOutEnt(s *record.Schema, optionalForNullables bool) *outEnt {
+	o := &outEnt{}
+	o.text, o.name, o.err = protoText(s, optionalForNullables)
 	if o.err == nil {
 		var fd protoreflect.FileDescriptor
 		fd, o.err = compile(context.Background(), o.text, nil)
@@ -398,12 +388,6 @@ func (c *Converter) protoSchema(s *record.Schema) *outEnt {
 			}
 		}
 	}
-	c.mu.Lock()
-	if len(c.out) >= c.cacheSize() {
-		clear(c.out)
-	}
-	c.out[s] = o
-	c.mu.Unlock()
 	return o
 }
 

@@ -3,10 +3,7 @@ package protobufconv_test
 import (
 	"bytes"
 	"context"
-	"errors"
-	"flag"
 	"math/big"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -18,27 +15,19 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/dynamicpb"
 
+	"github.com/lambda-connect/lambda-connect/converters"
 	"github.com/lambda-connect/lambda-connect/converters/jsonconv"
 	"github.com/lambda-connect/lambda-connect/converters/protobufconv"
+	"github.com/lambda-connect/lambda-connect/converters/registryconv"
 	"github.com/lambda-connect/lambda-connect/converters/registryconv/registrytest"
 	"github.com/lambda-connect/lambda-connect/converters/schemaregistry"
 	"github.com/lambda-connect/lambda-connect/core/errclass"
 	"github.com/lambda-connect/lambda-connect/core/record"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
 func newConv(t testing.TB, reg protobufconv.Registry, mod func(*protobufconv.Config)) *protobufconv.Converter {
 	t.Helper()
-	cfg := protobufconv.DefaultConfig()
-	if mod != nil {
-		mod(&cfg)
-	}
-	c, err := protobufconv.New(cfg, reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return registrytest.NewConverter(t, protobufconv.DefaultConfig, protobufconv.New, reg, mod)
 }
 
 const userProto = "syntax = \"proto3\";\npackage com.example;\n\nmessage User {\n  int32 id = 1;\n  string name = 2;\n}\n"
@@ -50,16 +39,13 @@ func TestFixedBytes(t *testing.T) {
 	reg := newMemRegistry()
 	reg.Add(42, "users-value", userProto)
 	c := newConv(t, reg, func(c *protobufconv.Config) { c.AutoRegisterSchemas = false })
-	s, v, err := c.ToConnect("users", nil, frame)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, v := registrytest.MustToConnect(t, c, "users", frame)
 	want := &record.Schema{Type: record.Struct, Name: "User", Fields: []record.Field{
 		{Name: "id", Index: 0, Schema: tagged(&record.Schema{Type: record.Int32}, "1")},
 		{Name: "name", Index: 1, Schema: tagged(&record.Schema{Type: record.String}, "2")},
 	}}
 	if !jsonconv.SchemaEqual(s, want) {
-		t.Fatalf("schema %s", dump(s))
+		t.Fatalf("schema %s", registrytest.Dump(s))
 	}
 	if got := v.(*record.StructValue).Values; !reflect.DeepEqual(got, []any{int32(7), "Ada"}) {
 		t.Fatalf("values %#v", got)
@@ -93,7 +79,7 @@ message B { message C { int64 c = 1; } C c = 1; }`)
 		t.Fatal(err)
 	}
 	if s.Name != "C" || v.(*record.StructValue).Values[0] != int64(150) {
-		t.Fatalf("got %s %#v", dump(s), v)
+		t.Fatalf("got %s %#v", registrytest.Dump(s), v)
 	}
 	// [1] alone: count 1, index 1 = 02 02.
 	_, v, err = c.ToConnect("t", nil, []byte{0, 0, 0, 0, 5, 0x02, 0x02, 0x0a, 0x02, 0x08, 0x01})
@@ -262,119 +248,43 @@ func TestToConnectTypes(t *testing.T) {
 	// The element schema of "lines" is the optional Line without a tag of its own.
 	fields[15].schema.Value = &record.Schema{Type: record.Struct, Name: "Line", Optional: true, Fields: line.Fields}
 	if len(s.Fields) != len(fields) {
-		t.Fatalf("%d fields: %s", len(s.Fields), dump(s))
+		t.Fatalf("%d fields: %s", len(s.Fields), registrytest.Dump(s))
 	}
 	got := v.(*record.StructValue)
 	for i, f := range fields {
 		if s.Fields[i].Name != f.name || !jsonconv.SchemaEqual(s.Fields[i].Schema, f.schema) {
-			t.Errorf("field %d: got %s %s, want %s %s", i, s.Fields[i].Name, dump(s.Fields[i].Schema), f.name, dump(f.schema))
+			t.Errorf("field %d: got %s %s, want %s %s", i, s.Fields[i].Name, registrytest.Dump(s.Fields[i].Schema), f.name, registrytest.Dump(f.schema))
 		}
-		if !equalData(got.Values[i], f.value) {
+		if !registrytest.EqualData(got.Values[i], f.value) {
 			t.Errorf("%s: got %#v, want %#v", f.name, got.Values[i], f.value)
 		}
 	}
 }
 
-func dump(s *record.Schema) string {
-	c, _ := jsonconv.New(jsonconv.DefaultConfig())
-	b, _ := c.SchemaJSON(s)
-	return string(b)
-}
-
-// equalData compares Connect data: structs by values, decimals and times by value.
-func equalData(a, b any) bool {
-	switch x := a.(type) {
-	case *record.StructValue:
-		y, ok := b.(*record.StructValue)
-		if !ok || len(x.Values) != len(y.Values) {
-			return false
-		}
-		for i := range x.Values {
-			if !equalData(x.Values[i], y.Values[i]) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !equalData(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case []record.MapEntry:
-		y, ok := b.([]record.MapEntry)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !equalData(x[i].Key, y[i].Key) || !equalData(x[i].Value, y[i].Value) {
-				return false
-			}
-		}
-		return true
-	case record.Decimal:
-		y, ok := b.(record.Decimal)
-		return ok && x.Scale == y.Scale && x.Unscaled.Cmp(y.Unscaled) == 0
-	case time.Time:
-		y, ok := b.(time.Time)
-		return ok && x.Equal(y)
-	}
-	return reflect.DeepEqual(a, b)
-}
-
-// structOf and the logical schemas are the converters' shared fixtures.
-var (
-	structOf        = registrytest.StructOf
-	decimalSchema   = registrytest.DecimalSchema
-	dateSchema      = registrytest.DateSchema
-	timeSchema      = registrytest.TimeSchema
-	timestampSchema = registrytest.TimestampSchema
-)
+// structOf is the converters' shared fixture.
+var structOf = registrytest.StructOf
 
 // TestRoundTrip writes one value per Connect type and reads it back: the same data under the
 // schema Confluent reads back (every field optional, tagged with its number).
 func TestRoundTrip(t *testing.T) {
 	inner := structOf("com.example.Inner", record.Field{Name: "a", Schema: record.StringSchema})
-	cases := []struct {
-		name   string
-		schema *record.Schema
-		value  any
-	}{
-		{"int8", record.Int8Schema, int8(-8)},
-		{"int16", record.Int16Schema, int16(1600)},
-		{"int32", record.Int32Schema, int32(-320000)},
-		{"int64", record.Int64Schema, int64(1) << 60},
-		{"float32", record.Float32Schema, float32(1.5)},
-		{"float64", record.Float64Schema, 2.25e-9},
-		{"boolean", record.BooleanSchema, true},
-		{"string", record.StringSchema, "héllo"},
-		{"bytes", record.BytesSchema, []byte{0, 1, 0xff}},
-		{"decimal", decimalSchema, record.Decimal{Unscaled: big.NewInt(-12345), Scale: 2}},
-		{"date", dateSchema, time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)},
-		{"time", timeSchema, record.Epoch.Add(13*time.Hour + 5*time.Millisecond)},
-		{"timestamp", timestampSchema, time.UnixMilli(-1700000000123).UTC()},
-		{"array", &record.Schema{Type: record.Array, Value: record.Int32Schema}, []any{int32(1), int32(2)}},
-		{"array of structs", &record.Schema{Type: record.Array, Value: inner}, []any{&record.StructValue{Schema: inner, Values: []any{"q"}}}},
-		{"map string keys", &record.Schema{Type: record.Map, Key: record.StringSchema, Value: record.Int64Schema},
-			[]record.MapEntry{{Key: "b", Value: int64(2)}, {Key: "a", Value: int64(1)}}},
-		{"map int keys, struct values", &record.Schema{Type: record.Map, Key: record.Int32Schema, Value: inner},
-			[]record.MapEntry{{Key: int32(3), Value: &record.StructValue{Schema: inner, Values: []any{"three"}}}}},
-		{"enum", &record.Schema{Type: record.String, Name: "Color", Parameters: map[string]string{
-			protobufconv.EnumParameter: "Color", protobufconv.EnumParameter + ".RED": "0", protobufconv.EnumParameter + ".GREEN": "1"}}, "GREEN"},
-		{"struct", inner, &record.StructValue{Schema: inner, Values: []any{"x"}}},
-	}
+	cases := append(registrytest.TypeCases(), []registrytest.TypeCase{
+		{Name: "string", Schema: record.StringSchema, Value: "héllo"},
+		{Name: "timestamp", Schema: registrytest.TimestampSchema, Value: time.UnixMilli(-1700000000123).UTC()},
+		{Name: "array of structs", Schema: &record.Schema{Type: record.Array, Value: inner}, Value: []any{&record.StructValue{Schema: inner, Values: []any{"q"}}}},
+		{Name: "map int keys, struct values", Schema: &record.Schema{Type: record.Map, Key: record.Int32Schema, Value: inner},
+			Value: []record.MapEntry{{Key: int32(3), Value: &record.StructValue{Schema: inner, Values: []any{"three"}}}}},
+		{Name: "enum", Schema: &record.Schema{Type: record.String, Name: "Color", Parameters: map[string]string{
+			protobufconv.EnumParameter: "Color", protobufconv.EnumParameter + ".RED": "0", protobufconv.EnumParameter + ".GREEN": "1"}}, Value: "GREEN"},
+		{Name: "struct", Schema: inner, Value: &record.StructValue{Schema: inner, Values: []any{"x"}}},
+	}...)
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.Name, func(t *testing.T) {
 			s := structOf("com.example.Row",
-				record.Field{Name: "v", Schema: tc.schema},
+				record.Field{Name: "v", Schema: tc.Schema},
 				record.Field{Name: "after", Schema: record.StringSchema},
 			)
-			in := &record.StructValue{Schema: s, Values: []any{tc.value, "end"}}
+			in := &record.StructValue{Schema: s, Values: []any{tc.Value, "end"}}
 			reg := newMemRegistry()
 			c := newConv(t, reg, nil)
 			b, err := c.FromConnect("orders", nil, s, in)
@@ -385,8 +295,8 @@ func TestRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ToConnect: %v\n%s", err, reg.ByID[1].Schema)
 			}
-			if gs.Name != "Row" || len(gs.Fields) != 2 || gs.Fields[0].Schema.Type != tc.schema.Type || gs.Fields[0].Schema.Name != strings.TrimPrefix(tc.schema.Name, "com.example.") {
-				t.Fatalf("schema %s", dump(gs))
+			if gs.Name != "Row" || len(gs.Fields) != 2 || gs.Fields[0].Schema.Type != tc.Schema.Type || gs.Fields[0].Schema.Name != strings.TrimPrefix(tc.Schema.Name, "com.example.") {
+				t.Fatalf("schema %s", registrytest.Dump(gs))
 			}
 			// The schema read back writes the same .proto text.
 			text, err := c.ProtoText(gs)
@@ -394,8 +304,8 @@ func TestRoundTrip(t *testing.T) {
 				t.Errorf("schema read back writes\n%s\nnot\n%s (%v)", text, reg.ByID[1].Schema, err)
 			}
 			got := gv.(*record.StructValue)
-			want := tc.value
-			if !equalData(got.Values[0], want) || got.Values[1] != "end" {
+			want := tc.Value
+			if !registrytest.EqualData(got.Values[0], want) || got.Values[1] != "end" {
 				t.Errorf("got %#v, want %#v", got.Values, want)
 			}
 		})
@@ -431,7 +341,7 @@ func TestNulls(t *testing.T) {
 		vals := v.(*record.StructValue).Values
 		got := []any{vals[1], vals[2], vals[3], vals[0]}
 		if !reflect.DeepEqual(got, want) || gs.Fields[0].Name != "u_0" {
-			t.Errorf("optional.for.nullables=%v: got %#v, want %#v (%s)", optional, got, want, dump(gs))
+			t.Errorf("optional.for.nullables=%v: got %#v, want %#v (%s)", optional, got, want, registrytest.Dump(gs))
 		}
 	}
 	// A oneof with one branch set reads back with that branch.
@@ -452,20 +362,15 @@ func TestNulls(t *testing.T) {
 
 // TestProtoGolden pins the .proto text FromConnect registers for a schema with every type.
 func TestProtoGolden(t *testing.T) {
-	s := structOf("com.example.Everything",
-		record.Field{Name: "i8", Schema: record.Int8Schema},
-		record.Field{Name: "i16", Schema: record.Int16Schema},
-		record.Field{Name: "i32", Schema: record.Int32Schema},
-		record.Field{Name: "i64", Schema: record.Int64Schema},
-		record.Field{Name: "f32", Schema: record.Float32Schema},
-		record.Field{Name: "f64", Schema: record.Float64Schema},
-		record.Field{Name: "b", Schema: record.BooleanSchema},
-		record.Field{Name: "s", Schema: record.OptionalString},
-		record.Field{Name: "bytes", Schema: record.BytesSchema},
-		record.Field{Name: "dec", Schema: decimalSchema},
-		record.Field{Name: "date", Schema: dateSchema},
-		record.Field{Name: "time", Schema: timeSchema},
-		record.Field{Name: "ts", Schema: timestampSchema},
+	fields := []record.Field{
+		{Name: "i8", Schema: record.Int8Schema},
+		{Name: "i16", Schema: record.Int16Schema},
+		{Name: "i32", Schema: record.Int32Schema},
+		{Name: "i64", Schema: record.Int64Schema},
+	}
+	fields = append(fields, registrytest.ScalarFields()...) // f32 .. time
+	fields = append(fields,
+		record.Field{Name: "ts", Schema: registrytest.TimestampSchema},
 		record.Field{Name: "arr", Schema: &record.Schema{Type: record.Array, Value: record.StringSchema}},
 		record.Field{Name: "smap", Schema: &record.Schema{Type: record.Map, Key: record.StringSchema, Value: record.Int32Schema}},
 		record.Field{Name: "nested", Schema: structOf("com.example.Nested", record.Field{Name: "x", Schema: record.Int64Schema})},
@@ -473,94 +378,37 @@ func TestProtoGolden(t *testing.T) {
 		record.Field{Name: "color", Schema: &record.Schema{Type: record.String, Name: "Color", Parameters: map[string]string{
 			protobufconv.EnumParameter: "Color", protobufconv.EnumParameter + ".RED": "0", protobufconv.EnumParameter + ".GREEN": "1"}}},
 	)
+	s := structOf("com.example.Everything", fields...)
 	c := newConv(t, newMemRegistry(), nil)
 	got, err := c.ProtoText(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "everything.proto.golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Fatalf("golden mismatch (go test -update):\n%s", got)
-	}
+	registrytest.Golden(t, filepath.Join("testdata", "everything.proto.golden"), got)
 }
 
 func TestErrors(t *testing.T) {
-	outage := errclass.Retry("schema registry", "GET /schemas/ids/1: 503 Service Unavailable")
-	cases := []struct {
-		name  string
-		frame []byte
-		fail  error
-		class errclass.Class
-		msg   string
-	}{
-		{"short frame", []byte{0, 0, 1}, nil, errclass.BadRecord, "too short for the 5-byte"},
-		{"bad magic", []byte{1, 0, 0, 0, 1, 0}, nil, errclass.BadRecord, "magic byte 0x01"},
-		{"no indexes", []byte{0, 0, 0, 0, 1}, nil, errclass.BadRecord, "malformed Protobuf message indexes"},
-		{"negative count", []byte{0, 0, 0, 0, 1, 0x01}, nil, errclass.BadRecord, "malformed Protobuf message indexes"},
-		{"index out of range", []byte{0, 0, 0, 0, 1, 0x02, 0x08}, nil, errclass.BadRecord, "no message 4"},
-		{"unknown id", []byte{0, 0, 0, 0, 9, 0}, nil, errclass.BadRecord, "schema id 9"},
-		{"registry outage", []byte{0, 0, 0, 0, 1, 0}, outage, errclass.Retriable, "503"},
-		{"unclassified registry error", []byte{0, 0, 0, 0, 1, 0}, errors.New("connection refused"), errclass.Retriable, "connection refused"},
-		{"registry 404 unclassified", []byte{0, 0, 0, 0, 1, 0}, &schemaregistry.APIError{Method: "GET", Path: "/schemas/ids/1", Status: 404, Code: 40403, Msg: "Schema 1 not found"}, errclass.BadRecord, "HTTP 404"},
-		{"registry 500 unclassified", []byte{0, 0, 0, 0, 1, 0}, &schemaregistry.APIError{Method: "GET", Path: "/schemas/ids/1", Status: 500, Code: 50001}, errclass.Retriable, "HTTP 500"},
-		{"schema does not compile", []byte{0, 0, 0, 0, 2, 0}, nil, errclass.BadRecord, "compiling"},
-		{"undecodable payload", []byte{0, 0, 0, 0, 1, 0, 0x0a, 0x05, 'a'}, nil, errclass.BadRecord, "message com.example.User"},
-		{"truncated varint", []byte{0, 0, 0, 0, 1, 0, 0x08, 0x80}, nil, errclass.BadRecord, "message com.example.User"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			reg := newMemRegistry()
-			reg.Add(1, "", userProto)
-			reg.Add(2, "", "syntax = \"proto3\"; message X { Missing m = 1; }")
-			reg.Fail = tc.fail
-			c := newConv(t, reg, nil)
-			_, _, err := c.ToConnect("orders", nil, tc.frame)
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if errclass.Of(err) != tc.class || !strings.Contains(err.Error(), tc.msg) || !strings.HasPrefix(err.Error(), "orders: ") {
-				t.Fatalf("got %v (%v), want %v containing %q naming the topic", err, errclass.Of(err), tc.class, tc.msg)
-			}
-		})
-	}
+	cases := append(registrytest.FrameErrorCases([]byte{0}), []registrytest.ErrorCase{
+		{Name: "no indexes", Frame: []byte{0, 0, 0, 0, 1}, Class: errclass.BadRecord, Msg: "malformed Protobuf message indexes"},
+		{Name: "negative count", Frame: []byte{0, 0, 0, 0, 1, 0x01}, Class: errclass.BadRecord, Msg: "malformed Protobuf message indexes"},
+		{Name: "index out of range", Frame: []byte{0, 0, 0, 0, 1, 0x02, 0x08}, Class: errclass.BadRecord, Msg: "no message 4"},
+		{Name: "schema does not compile", Frame: []byte{0, 0, 0, 0, 2, 0}, Class: errclass.BadRecord, Msg: "compiling"},
+		{Name: "undecodable payload", Frame: []byte{0, 0, 0, 0, 1, 0, 0x0a, 0x05, 'a'}, Class: errclass.BadRecord, Msg: "message com.example.User"},
+		{Name: "truncated varint", Frame: []byte{0, 0, 0, 0, 1, 0, 0x08, 0x80}, Class: errclass.BadRecord, Msg: "message com.example.User"},
+	}...)
+	registrytest.RunToConnectErrors(t, cases, func(t *testing.T, fail error) converters.Converter {
+		reg := newMemRegistry()
+		reg.Add(1, "", userProto)
+		reg.Add(2, "", "syntax = \"proto3\"; message X { Missing m = 1; }")
+		reg.Fail = fail
+		return newConv(t, reg, nil)
+	})
 	reg := newMemRegistry()
-	reg.Fail = errclass.Retry("schema registry", "503")
-	c := newConv(t, reg, nil)
-	s := structOf("R", record.Field{Name: "n", Schema: record.Int64Schema})
-	if _, err := c.FromConnect("t", nil, s, &record.StructValue{Schema: s, Values: []any{int64(1)}}); !errclass.Is(err, errclass.Retriable) {
-		t.Fatalf("outage: %v", err)
-	}
-	reg.Fail = nil
-	for _, bad := range []struct {
-		s *record.Schema
-		v any
-	}{
-		{s, &record.StructValue{Schema: s, Values: []any{"x"}}},
-		{nil, map[string]any{"a": 1}},
-		{record.StringSchema, "not a struct"},
-		{structOf("bad name!", record.Field{Name: "n", Schema: record.Int64Schema}), &record.StructValue{Values: []any{int64(1)}}},
-		{structOf("E", record.Field{Name: "e", Schema: &record.Schema{Type: record.String, Parameters: map[string]string{protobufconv.EnumParameter: "E", protobufconv.EnumParameter + ".A": "0"}}}),
-			&record.StructValue{Values: []any{"B"}}},
-	} {
-		if _, err := c.FromConnect("t", nil, bad.s, bad.v); !errclass.Is(err, errclass.BadRecord) {
-			t.Errorf("FromConnect(%v, %#v): %v", bad.s, bad.v, err)
-		}
-	}
-	if b, err := c.FromConnect("t", nil, s, nil); b != nil || err != nil {
-		t.Fatalf("tombstone: %v %v", b, err)
-	}
-	if s, v, err := c.ToConnect("t", nil, nil); s != nil || v != nil || err != nil {
-		t.Fatalf("tombstone: %v %v %v", s, v, err)
-	}
+	registrytest.RunFromConnectErrors(t, newConv(t, reg, nil), reg,
+		registrytest.Bad{Schema: record.StringSchema, Value: "not a struct"},
+		registrytest.Bad{Schema: structOf("bad name!", record.Field{Name: "n", Schema: record.Int64Schema}), Value: &record.StructValue{Values: []any{int64(1)}}},
+		registrytest.Bad{Schema: structOf("E", record.Field{Name: "e", Schema: &record.Schema{Type: record.String, Parameters: map[string]string{protobufconv.EnumParameter: "E", protobufconv.EnumParameter + ".A": "0"}}}),
+			Value: &record.StructValue{Values: []any{"B"}}})
 }
 
 // TestRegistryOncePerID: many records, concurrent, one registry call per id and per schema.
@@ -613,42 +461,18 @@ func TestReferences(t *testing.T) {
 }
 
 func TestConfigFromProps(t *testing.T) {
-	cases := []struct {
-		props map[string]string
-		want  func(*protobufconv.Config)
-		err   string
-	}{
-		{props: map[string]string{"schema.registry.url": "http://r:8081"}, want: func(*protobufconv.Config) {}},
-		{props: nil, err: "schema.registry.url: required"},
-		{props: map[string]string{"schema.registry.url": "http://r", "schemas.enable": "true"}, err: "schemas.enable: unknown"},
-		{props: map[string]string{"schema.registry.url": "http://r", "schemas.cache.size": "-1"}, err: "schemas.cache.size: must not be negative"},
-		{props: map[string]string{"schema.registry.url": "http://r:8081", "basic.auth.user.info": "u:p", "auto.register.schemas": "false", "use.latest.version": "TRUE"},
-			want: func(c *protobufconv.Config) { c.AutoRegisterSchemas, c.UseLatestVersion = false, true }},
-		{props: map[string]string{"schema.registry.url": "http://r:8081", "enhanced.protobuf.schema.support": "true", "optional.for.nullables": "true", "key.subject.name.strategy": "RecordNameStrategy"},
-			want: func(c *protobufconv.Config) {
+	cases := append(registrytest.SharedConfigCases[protobufconv.Config](), []registrytest.ConfigCase[protobufconv.Config]{
+		{Props: map[string]string{"schema.registry.url": "http://r:8081", "basic.auth.user.info": "u:p", "auto.register.schemas": "false", "use.latest.version": "TRUE"},
+			Want: func(c *protobufconv.Config) { c.AutoRegisterSchemas, c.UseLatestVersion = false, true }},
+		{Props: map[string]string{"schema.registry.url": "http://r:8081", "enhanced.protobuf.schema.support": "true", "optional.for.nullables": "true", "key.subject.name.strategy": "RecordNameStrategy"},
+			Want: func(c *protobufconv.Config) {
 				c.EnhancedSchemaSupport, c.OptionalForNullables, c.KeySubjectNameStrategy = true, true, protobufconv.RecordNameStrategy
 			}},
-		{props: map[string]string{"schema.registry.url": "http://r:8081", "optional.for.nullables": "1"}, err: "optional.for.nullables: must be true or false"},
-		{props: map[string]string{"schema.registry.url": "http://r:8081", "key.subject.name.strategy": "x"}, err: "key.subject.name.strategy: unknown subject name strategy"},
-	}
-	for _, tc := range cases {
-		got, err := protobufconv.ConfigFromProps(tc.props)
-		if tc.err != "" {
-			if !errclass.Is(err, errclass.BadConfig) || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("%v: got %v, want %q", tc.props, err, tc.err)
-			}
-			continue
-		}
-		want := protobufconv.DefaultConfig()
-		tc.want(&want)
-		want.Registry = map[string]string{"schema.registry.url": tc.props["schema.registry.url"]}
-		if tc.props["basic.auth.user.info"] != "" {
-			want.Registry["basic.auth.user.info"] = tc.props["basic.auth.user.info"]
-		}
-		if err != nil || !reflect.DeepEqual(got, want) {
-			t.Errorf("%v: got %+v %v, want %+v", tc.props, got, err, want)
-		}
-	}
+		{Props: map[string]string{"schema.registry.url": "http://r:8081", "optional.for.nullables": "1"}, Err: "optional.for.nullables: must be true or false"},
+		{Props: map[string]string{"schema.registry.url": "http://r:8081", "key.subject.name.strategy": "x"}, Err: "key.subject.name.strategy: unknown subject name strategy"},
+	}...)
+	registrytest.RunConfigFromProps(t, protobufconv.ConfigFromProps, protobufconv.DefaultConfig,
+		func(c *protobufconv.Config) *registryconv.Settings { return &c.Settings }, cases)
 	// Subjects per strategy: the record name is the message's full name.
 	s := structOf("com.example.Order", record.Field{Name: "n", Schema: record.Int64Schema})
 	for strategy, want := range map[protobufconv.SubjectNameStrategy]string{

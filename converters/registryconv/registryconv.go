@@ -2,8 +2,9 @@
 // JsonSchemaConverter, ProtobufConverter) share: the settings they read alike
 // (auto.register.schemas, use.latest.version, key/value.subject.name.strategy,
 // schemas.cache.size and the registry client's settings passed through), the part of a
-// registry client they use, the classification of registry failures, the choice of the id a
-// record is framed with, and a bounded cache that fetches each key once.
+// registry client they use, the classification of registry failures, the checks their New
+// makes, the fetch of a record's schema by id, the subject a record is written under, the choice
+// of the id a record is framed with, and a bounded cache that fetches each key once.
 //
 // The package imports no AWS SDK and no Kafka client.
 package registryconv

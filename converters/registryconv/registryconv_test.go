@@ -91,14 +91,15 @@ func TestError(t *testing.T) {
 	}
 }
 
-// fakeRegistry answers every call with id 5, or err.
+// fakeRegistry answers every call with id 5 (SchemaByID with schema), or err.
 type fakeRegistry struct {
-	calls []string
-	err   error
+	calls  []string
+	schema schemaregistry.Schema
+	err    error
 }
 
 func (f *fakeRegistry) SchemaByID(context.Context, int) (schemaregistry.Schema, error) {
-	return schemaregistry.Schema{}, f.err
+	return f.schema, f.err
 }
 
 func (f *fakeRegistry) Register(_ context.Context, subject string, _ schemaregistry.Schema) (int, error) {
@@ -210,5 +211,49 @@ func TestCachePeek(t *testing.T) {
 	c.Get("bad", func() (int, error) { return 0, bad }, KeepBadRecord)
 	if _, ok := c.Peek("bad"); ok {
 		t.Error("Peek of a kept failure is ok")
+	}
+}
+
+func TestConverterPlumbing(t *testing.T) {
+	ctx := context.Background()
+	bad := DefaultSettings()
+	bad.SchemasCacheSize = -1
+	if err := CheckNew(bad, &fakeRegistry{}); !errclass.Is(err, errclass.BadConfig) || !strings.Contains(err.Error(), "schemas.cache.size") {
+		t.Errorf("CheckNew(invalid): %v", err)
+	}
+	if err := CheckNew(DefaultSettings(), nil); !errclass.Is(err, errclass.BadConfig) || !strings.Contains(err.Error(), "schema.registry.url") {
+		t.Errorf("CheckNew(no registry): %v", err)
+	}
+	if err := CheckNew(DefaultSettings(), &fakeRegistry{}); err != nil {
+		t.Errorf("CheckNew: %v", err)
+	}
+
+	s := DefaultSettings()
+	if err := ParseInto(&s, "TestConverter", map[string]string{"schema.registry.url": "http://r", "use.latest.version": "x"}, nil); err == nil || !s.AutoRegisterSchemas {
+		t.Errorf("ParseInto(bad) = %v, settings %+v", err, s)
+	}
+	if err := ParseInto(&s, "TestConverter", map[string]string{"schema.registry.url": "http://r", "use.latest.version": "true"}, nil); err != nil || !s.UseLatestVersion {
+		t.Errorf("ParseInto = %v, settings %+v", err, s)
+	}
+
+	f := &fakeRegistry{schema: schemaregistry.Schema{ID: 3, Schema: "{}"}}
+	if got, err := FetchSchema(ctx, f, "orders", 3, schemaregistry.JSONSchema, "JSON Schema"); err != nil || got.Schema != "{}" {
+		t.Errorf("FetchSchema(untyped) = %+v, %v", got, err)
+	}
+	f.schema.Type = schemaregistry.Avro
+	if _, err := FetchSchema(ctx, f, "orders", 3, schemaregistry.JSONSchema, "JSON Schema"); !errclass.Is(err, errclass.BadRecord) || err.Error() != "orders: schema id 3 is a AVRO schema, not JSON Schema" {
+		t.Errorf("FetchSchema(Avro) = %v", err)
+	}
+	f.err = schemaregistry.ErrNotFound
+	if _, err := FetchSchema(ctx, f, "orders", 3, schemaregistry.JSONSchema, "JSON Schema"); !errclass.Is(err, errclass.BadRecord) || !strings.Contains(err.Error(), "schema id 3: ") {
+		t.Errorf("FetchSchema(unknown) = %v", err)
+	}
+
+	if got, err := Subject(DefaultSettings(), "orders", true, "R"); err != nil || got != "orders-key" {
+		t.Errorf("Subject = %q, %v", got, err)
+	}
+	s.ValueSubjectNameStrategy = subjectname.RecordNameStrategy
+	if _, err := Subject(s, "orders", false, ""); !errclass.Is(err, errclass.BadRecord) || !strings.HasPrefix(err.Error(), "orders: ") {
+		t.Errorf("Subject(no name) = %v", err)
 	}
 }

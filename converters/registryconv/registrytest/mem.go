@@ -1,6 +1,8 @@
 // Package registrytest holds the test helpers the registry converters' tests share: an
-// in-memory schema registry that counts the calls made of it, the benchmark record, and the
-// converter's run against the in-process Confluent-compatible registry over HTTP.
+// in-memory schema registry that counts the calls made of it, the benchmark record, the
+// converter's run against the in-process Confluent-compatible registry over HTTP, the schemas
+// and values of their round trips, and the checks of their errors, configuration and golden
+// files.
 package registrytest
 
 import (
