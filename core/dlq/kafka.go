@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/lambda-connect/lambda-connect/core/errclass"
 	"github.com/lambda-connect/lambda-connect/core/producer"
@@ -30,9 +31,11 @@ type KafkaConfig struct {
 	NewProducer func(bootstrap []string) (Producer, error)
 }
 
-// Kafka produces each letter to a topic, with the record's original key, value and headers, keyed
-// records partitioned as the Java client would. Letters of a retried batch are produced again:
-// consumers tell them apart by the __connect.errors.topic/partition/offset headers.
+// Kafka produces each letter to a topic, with the record's original key, value, headers and
+// timestamp (as Connect's DeadLetterQueueReporter does; a record without a timestamp is stamped
+// when it is dead-lettered), keyed records partitioned as the Java client would. Letters of a
+// retried batch are produced again: consumers tell them apart by the
+// __connect.errors.topic/partition/offset headers.
 type Kafka struct {
 	cfg KafkaConfig
 	mu  sync.Mutex
@@ -107,11 +110,22 @@ func (k *Kafka) Send(ctx context.Context, letters []Letter) error {
 				part = producer.Partition(l.Record.Key, n)
 			}
 			msgs = append(msgs, producer.Message{Topic: k.cfg.Topic, Partition: part, Key: l.Record.Key, Value: l.Record.Value,
-				Headers: hs, Subject: subject(l)})
+				Headers: hs, Subject: subject(l), Timestamp: originalTimestamp(l.Record)})
 		}
 		if err := p.Produce(ctx, msgs); err != nil {
 			return fmt.Errorf("dead-letter topic %s: %w", k.cfg.Topic, err)
 		}
 	}
 	return nil
+}
+
+// originalTimestamp is the timestamp a letter of r is produced with: r's own, whatever its type
+// (the Java reporter keeps CreateTime and LogAppendTime alike), or the zero Time (the time it is
+// produced) when r has none. Kafka knows no negative timestamp but -1, its "none": one is taken
+// as none rather than refused by the producer.
+func originalTimestamp(r record.Record) time.Time {
+	if r.TimestampType == record.NoTimestampType || r.Timestamp < 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(r.Timestamp)
 }

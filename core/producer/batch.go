@@ -19,9 +19,10 @@ const batchHeaderSize = 61
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // appendBatch appends to dst the v2 record batch (magic 2) of the messages msgs[i] for i in
-// batch, in that order (batch nil: all of msgs), as a Kafka client encodes it for a produce request: base offset 0, no
-// producer id (no idempotence), every record stamped with now (milliseconds, CreateTime), the
-// records compressed with codec when it is not nil. It writes every key, value and header once,
+// batch, in that order (batch nil: all of msgs), as a Kafka client encodes it for a produce
+// request: base offset 0, no producer id (no idempotence), each record stamped with its
+// message's Timestamp, or now for a zero one (milliseconds, CreateTime), the records compressed
+// with codec when it is not nil. It writes every key, value and header once,
 // from the messages themselves, into dst (and, compressed, through scratch).
 func appendBatch(dst []byte, msgs []Message, batch []int32, now int64, codec compress.Codec, scratch *[]byte) ([]byte, error) {
 	start := len(dst)
@@ -29,11 +30,12 @@ func appendBatch(dst []byte, msgs []Message, batch []int32, now int64, codec com
 	if codec != nil {
 		attrs = uint16(codec.Code()) & 0x7
 	}
-	dst = appendBatchHeader(dst, batchLen(msgs, batch), now, attrs)
+	first, maxTS := batchTimestamps(msgs, batch, now)
+	dst = appendBatchHeader(dst, batchLen(msgs, batch), first, maxTS, attrs)
 	if codec == nil {
-		dst = appendRecords(dst, msgs, batch)
+		dst = appendRecords(dst, msgs, batch, now, first)
 	} else {
-		recs := appendRecords((*scratch)[:0], msgs, batch)
+		recs := appendRecords((*scratch)[:0], msgs, batch, now, first)
 		*scratch = recs[:0] // kept, grown, for the next batch
 		out := bytes.NewBuffer(dst)
 		w := codec.NewWriter(out)
@@ -67,9 +69,29 @@ func batchAt(msgs []Message, batch []int32, i int) *Message {
 	return &msgs[batch[i]]
 }
 
-// appendBatchHeader appends a v2 batch header for records records stamped now, its length and
-// CRC left zero.
-func appendBatchHeader(dst []byte, records int, now int64, attrs uint16) []byte {
+// timestampOf is m's timestamp in milliseconds: its Timestamp, or now when that is zero.
+func timestampOf(m *Message, now int64) int64 {
+	if m.Timestamp.IsZero() {
+		return now
+	}
+	return m.Timestamp.UnixMilli()
+}
+
+// batchTimestamps returns a batch's first timestamp (its first record's, the base its records'
+// timestamp deltas are counted from) and its greatest, as the Java client's record batches have
+// them.
+func batchTimestamps(msgs []Message, batch []int32, now int64) (first, maxTS int64) {
+	first = timestampOf(batchAt(msgs, batch, 0), now)
+	maxTS = first
+	for i := 1; i < batchLen(msgs, batch); i++ {
+		maxTS = max(maxTS, timestampOf(batchAt(msgs, batch, i), now))
+	}
+	return first, maxTS
+}
+
+// appendBatchHeader appends a v2 batch header for records records with timestamps from first
+// (the first record's) up to maxTS, its length and CRC left zero.
+func appendBatchHeader(dst []byte, records int, first, maxTS int64, attrs uint16) []byte {
 	dst = binary.BigEndian.AppendUint64(dst, 0)          // base offset
 	dst = binary.BigEndian.AppendUint32(dst, 0)          // batch length, set by the caller
 	dst = binary.BigEndian.AppendUint32(dst, 0xffffffff) // partition leader epoch: -1
@@ -77,15 +99,16 @@ func appendBatchHeader(dst []byte, records int, now int64, attrs uint16) []byte 
 	dst = binary.BigEndian.AppendUint32(dst, 0)          // CRC-32C, set by the caller
 	dst = binary.BigEndian.AppendUint16(dst, attrs)
 	dst = binary.BigEndian.AppendUint32(dst, uint32(records-1))  // last offset delta
-	dst = binary.BigEndian.AppendUint64(dst, uint64(now))        // first timestamp
-	dst = binary.BigEndian.AppendUint64(dst, uint64(now))        // max timestamp
+	dst = binary.BigEndian.AppendUint64(dst, uint64(first))      // first timestamp
+	dst = binary.BigEndian.AppendUint64(dst, uint64(maxTS))      // max timestamp
 	dst = binary.BigEndian.AppendUint64(dst, 0xffffffffffffffff) // producer id: -1
 	dst = binary.BigEndian.AppendUint16(dst, 0xffff)             // producer epoch: -1
 	dst = binary.BigEndian.AppendUint32(dst, 0xffffffff)         // base sequence: -1
 	return binary.BigEndian.AppendUint32(dst, uint32(records))   // records
 }
 
-// recordBodyLen is the length of record i's encoding after its length field.
+// recordBodyLen is the length of record i's encoding after its length field, its timestamp
+// delta taken as 0 (one byte).
 func recordBodyLen(m *Message, i int) int {
 	n := 1 + 1 + varintLen(int64(i)) + nullBytesLen(m.Key) + nullBytesLen(m.Value) + varintLen(int64(len(m.SharedHeaders)+len(m.Headers)))
 	for _, h := range m.SharedHeaders {
@@ -97,13 +120,18 @@ func recordBodyLen(m *Message, i int) int {
 	return n
 }
 
-// appendRecords appends the records of a v2 batch: length, attributes, timestamp delta (0),
-// offset delta, key, value and headers of each, lengths as zigzag varints, -1 for a null.
-func appendRecords(dst []byte, msgs []Message, batch []int32) []byte {
+// appendRecords appends the records of a v2 batch: length, attributes, timestamp delta (from
+// first; now stands for a zero Timestamp), offset delta, key, value and headers of each, lengths
+// as zigzag varints, -1 for a null.
+func appendRecords(dst []byte, msgs []Message, batch []int32, now, first int64) []byte {
 	for i := range batchLen(msgs, batch) {
 		m := batchAt(msgs, batch, i)
-		dst = binary.AppendVarint(dst, int64(recordBodyLen(m, i)))
-		dst = append(dst, 0, 0) // attributes, timestamp delta
+		if delta := timestampOf(m, now) - first; delta == 0 {
+			dst = binary.AppendVarint(dst, int64(recordBodyLen(m, i)))
+			dst = append(dst, 0, 0) // attributes, timestamp delta
+		} else {
+			dst = appendRecordHead(dst, m, i, delta)
+		}
 		dst = binary.AppendVarint(dst, int64(i))
 		dst = appendNullBytes(dst, m.Key)
 		dst = appendNullBytes(dst, m.Value)
@@ -117,6 +145,15 @@ func appendRecords(dst []byte, msgs []Message, batch []int32) []byte {
 		}
 	}
 	return dst
+}
+
+// appendRecordHead appends the start of record i of a batch, message m: its length, attributes
+// and timestamp delta tsDelta. (Records of delta 0, all of them when no message has a Timestamp,
+// are written inline, as recordBodyLen counts them: this is the slower path.)
+func appendRecordHead(dst []byte, m *Message, i int, tsDelta int64) []byte {
+	dst = binary.AppendVarint(dst, int64(recordBodyLen(m, i)-1+varintLen(tsDelta)))
+	dst = append(dst, 0)
+	return binary.AppendVarint(dst, tsDelta)
 }
 
 func appendNullBytes(dst, b []byte) []byte {
@@ -154,10 +191,14 @@ const (
 // through a small scratch buffer (keys and values of streamDirect bytes or more are written
 // straight from the messages). kafka-go copies it into its request buffer through WriteTo.
 type streamedBatch struct {
-	msgs    []Message
-	batch   []int32
-	now     int64
-	scratch []byte
+	msgs  []Message
+	batch []int32
+	now   int64 // the timestamp of messages whose Timestamp is zero
+	// unstamped says that no message of the batch has a Timestamp (the caller checked): every
+	// record is stamped now without a look at the messages' Timestamps, as cheap as before
+	// messages had any.
+	unstamped bool
+	scratch   []byte
 }
 
 // Read is there for io.Reader, which kafka-go's RawRecordSet asks for; io.Copy uses WriteTo.
@@ -176,13 +217,17 @@ type patchableWriter interface {
 // are written last, over placeholders), else in two.
 func (s *streamedBatch) WriteTo(w io.Writer) (int64, error) {
 	var hdr [4 + batchHeaderSize]byte
-	h := appendBatchHeader(hdr[:4:4], batchLen(s.msgs, s.batch), s.now, 0)
+	first, maxTS := s.now, s.now
+	if !s.unstamped {
+		first, maxTS = batchTimestamps(s.msgs, s.batch, s.now)
+	}
+	h := appendBatchHeader(hdr[:4:4], batchLen(s.msgs, s.batch), first, maxTS, 0)
 	if pw, ok := w.(patchableWriter); ok {
-		return s.writeOnce(pw, h)
+		return s.writeOnce(pw, h, first)
 	}
 	size := 0
 	crc := crc32.Update(0, castagnoli, h[4+21:])
-	s.walk(func(b []byte) error {
+	s.walk(first, func(b []byte) error {
 		size += len(b)
 		crc = crc32.Update(crc, castagnoli, b)
 		return nil
@@ -195,7 +240,7 @@ func (s *streamedBatch) WriteTo(w io.Writer) (int64, error) {
 	if err != nil {
 		return written, err
 	}
-	err = s.walk(func(b []byte) error {
+	err = s.walk(first, func(b []byte) error {
 		n, err := w.Write(b)
 		written += int64(n)
 		return err
@@ -204,8 +249,9 @@ func (s *streamedBatch) WriteTo(w io.Writer) (int64, error) {
 }
 
 // writeOnce writes the record set in one pass: header h with placeholders, the records (their
-// size and CRC computed on the way), then the size, length and CRC over the placeholders.
-func (s *streamedBatch) writeOnce(w patchableWriter, h []byte) (int64, error) {
+// size and CRC computed on the way; timestamp deltas from first), then the size, length and CRC
+// over the placeholders.
+func (s *streamedBatch) writeOnce(w patchableWriter, h []byte, first int64) (int64, error) {
 	start := w.Size()
 	n, err := w.Write(h)
 	written := int64(n)
@@ -214,7 +260,7 @@ func (s *streamedBatch) writeOnce(w patchableWriter, h []byte) (int64, error) {
 	}
 	size := 0
 	crc := crc32.Update(0, castagnoli, h[4+21:])
-	err = s.walk(func(b []byte) error {
+	err = s.walk(first, func(b []byte) error {
 		size += len(b)
 		crc = crc32.Update(crc, castagnoli, b)
 		n, err := w.Write(b)
@@ -231,8 +277,9 @@ func (s *streamedBatch) writeOnce(w patchableWriter, h []byte) (int64, error) {
 	return written, err
 }
 
-// walk encodes the batch's records and passes them to emit in pieces, in order.
-func (s *streamedBatch) walk(emit func([]byte) error) error {
+// walk encodes the batch's records, their timestamp deltas from first, and passes them to emit
+// in pieces, in order.
+func (s *streamedBatch) walk(first int64, emit func([]byte) error) error {
 	if cap(s.scratch) < streamScratch {
 		s.scratch = make([]byte, 0, streamScratch)
 	}
@@ -258,8 +305,12 @@ func (s *streamedBatch) walk(emit func([]byte) error) error {
 	}
 	for i := range batchLen(s.msgs, s.batch) {
 		m := batchAt(s.msgs, s.batch, i)
-		buf = binary.AppendVarint(buf, int64(recordBodyLen(m, i)))
-		buf = append(buf, 0, 0) // attributes, timestamp delta
+		if s.unstamped {
+			buf = binary.AppendVarint(buf, int64(recordBodyLen(m, i)))
+			buf = append(buf, 0, 0) // attributes, timestamp delta
+		} else {
+			buf = appendRecordHead(buf, m, i, timestampOf(m, s.now)-first)
+		}
 		buf = binary.AppendVarint(buf, int64(i))
 		if err := piece(m.Key); err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/segmentio/kafka-go/compress"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -15,9 +16,18 @@ import (
 	"github.com/lambda-connect/lambda-connect/core/record"
 )
 
+// stampOf is the timestamp (ms) a message is produced with: its Timestamp, now for a zero one.
+func stampOf(m Message, now int64) int64 {
+	if m.Timestamp.IsZero() {
+		return now
+	}
+	return m.Timestamp.UnixMilli()
+}
+
 // checkBatch decodes b (one v2 record batch) with franz-go's kmsg and checks it holds msgs[i]
-// for i in idx: the batch fields a producer without idempotence writes, the CRC, and each
-// record byte for byte as kmsg encodes it.
+// for i in idx: the batch fields a producer without idempotence writes (the first timestamp the
+// first record's, the max timestamp the greatest, now standing for a zero Timestamp), the CRC,
+// and each record byte for byte as kmsg encodes it (timestamp deltas from the first).
 func checkBatch(t testing.TB, b []byte, msgs []Message, idx []int32, now int64, codec compress.Codec) {
 	t.Helper()
 	if idx == nil { // all of msgs
@@ -25,13 +35,18 @@ func checkBatch(t testing.TB, b []byte, msgs []Message, idx []int32, now int64, 
 			idx = append(idx, int32(i))
 		}
 	}
+	first := stampOf(msgs[idx[0]], now)
+	maxTS := first
+	for _, mi := range idx {
+		maxTS = max(maxTS, stampOf(msgs[mi], now))
+	}
 	var rb kmsg.RecordBatch
 	if err := rb.ReadFrom(b); err != nil {
 		t.Fatalf("decoding the batch: %v", err)
 	}
 	if int(rb.Length) != len(b)-12 || rb.FirstOffset != 0 || rb.Magic != 2 || rb.PartitionLeaderEpoch != -1 ||
 		rb.ProducerID != -1 || rb.ProducerEpoch != -1 || rb.FirstSequence != -1 ||
-		int(rb.NumRecords) != len(idx) || int(rb.LastOffsetDelta) != len(idx)-1 || rb.FirstTimestamp != now || rb.MaxTimestamp != now {
+		int(rb.NumRecords) != len(idx) || int(rb.LastOffsetDelta) != len(idx)-1 || rb.FirstTimestamp != first || rb.MaxTimestamp != maxTS {
 		rb.Records = nil
 		t.Fatalf("batch fields %+v", rb)
 	}
@@ -55,7 +70,7 @@ func checkBatch(t testing.TB, b []byte, msgs []Message, idx []int32, now int64, 
 	var want []byte
 	for i, mi := range idx {
 		m := msgs[mi]
-		kr := kmsg.Record{OffsetDelta: int32(i), Key: m.Key, Value: m.Value}
+		kr := kmsg.Record{OffsetDelta: int32(i), TimestampDelta64: stampOf(m, now) - first, Key: m.Key, Value: m.Value}
 		for _, h := range append(slices.Clone(m.SharedHeaders), m.Headers...) {
 			kr.Headers = append(kr.Headers, kmsg.Header{Key: h.Key, Value: h.Value})
 		}
@@ -79,23 +94,46 @@ func TestAppendBatch(t *testing.T) {
 		{Topic: "t", Value: []byte("v"), SharedHeaders: shared, Headers: []record.Header{{Key: "s3.record.index", Value: []byte("7")}}},
 		{Topic: "t", Value: []byte("w"), SharedHeaders: shared},
 	}
+	// Timestamps around now (1700000000123), before and after it, the sub-millisecond part
+	// dropped, mixed with zero ones.
+	t0 := time.UnixMilli(1700000000123)
+	stamped := []Message{
+		{Topic: "t", Value: []byte("a"), Timestamp: t0.Add(-3 * time.Hour)},
+		{Topic: "t", Value: []byte("b")},
+		{Topic: "t", Key: []byte("k"), Value: []byte("c"), Timestamp: t0.Add(time.Hour + 456789*time.Microsecond)},
+		{Topic: "t", Value: bytes.Repeat([]byte("d"), 300), Timestamp: time.UnixMilli(0)},
+		{Topic: "t", Value: []byte("e"), SharedHeaders: shared, Timestamp: t0.Add(-3 * time.Hour)},
+		{Topic: "t", Value: []byte("f"), Timestamp: t0},
+	}
 	for _, tc := range []struct {
 		name  string
 		codec compress.Codec
 		idx   []int32
+		msgs  []Message // nil: msgs
 	}{
-		{"one", nil, []int32{0}},
-		{"all", nil, []int32{0, 1, 2, 3, 4, 5}},
-		{"shared headers", nil, []int32{4, 5, 4}},
-		{"reordered", nil, []int32{3, 1}},
-		{"all of msgs (nil batch)", nil, nil},
-		{"all of msgs, zstd", compress.Zstd.Codec(), nil},
-		{"gzip", compress.Gzip.Codec(), []int32{0, 1, 2, 3, 4}},
-		{"snappy", compress.Snappy.Codec(), []int32{0, 3}},
-		{"lz4", compress.Lz4.Codec(), []int32{2, 3}},
-		{"zstd", compress.Zstd.Codec(), []int32{0, 1, 2, 3}},
+		{"one", nil, []int32{0}, nil},
+		{"all", nil, []int32{0, 1, 2, 3, 4, 5}, nil},
+		{"shared headers", nil, []int32{4, 5, 4}, nil},
+		{"reordered", nil, []int32{3, 1}, nil},
+		{"all of msgs (nil batch)", nil, nil, nil},
+		{"all of msgs, zstd", compress.Zstd.Codec(), nil, nil},
+		{"gzip", compress.Gzip.Codec(), []int32{0, 1, 2, 3, 4}, nil},
+		{"snappy", compress.Snappy.Codec(), []int32{0, 3}, nil},
+		{"lz4", compress.Lz4.Codec(), []int32{2, 3}, nil},
+		{"zstd", compress.Zstd.Codec(), []int32{0, 1, 2, 3}, nil},
+		{"timestamps", nil, nil, stamped},
+		{"timestamps, the first zero", nil, []int32{1, 0, 2, 3}, stamped},
+		{"timestamps, decreasing", nil, []int32{2, 5, 0, 3}, stamped},
+		{"timestamps, one explicit", nil, []int32{3}, stamped},
+		{"timestamps, equal to now", nil, []int32{5, 1}, stamped},
+		{"timestamps, gzip", compress.Gzip.Codec(), []int32{3, 2, 1, 0}, stamped},
+		{"timestamps, zstd", compress.Zstd.Codec(), nil, stamped},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			msgs := msgs
+			if tc.msgs != nil {
+				msgs = tc.msgs
+			}
 			var scratch []byte
 			// After other bytes (the request's size prefix), and twice with the same scratch.
 			for range 2 {
@@ -116,7 +154,8 @@ func TestAppendBatch(t *testing.T) {
 }
 
 // checkStreamed checks that a streamedBatch writes the record set appendBatch encodes (the
-// batch after its int32 size), twice over.
+// batch after its int32 size), twice over; also as unstamped when no message has a Timestamp
+// (as Produce sends such batches).
 func checkStreamed(t testing.TB, msgs []Message, idx []int32, now int64) {
 	t.Helper()
 	var scratch []byte
@@ -125,7 +164,16 @@ func checkStreamed(t testing.TB, msgs []Message, idx []int32, now int64) {
 		t.Fatal(err)
 	}
 	want := append(binary.BigEndian.AppendUint32(nil, uint32(len(b))), b...)
-	s := &streamedBatch{msgs: msgs, batch: idx, now: now}
+	checkStreamedAs(t, &streamedBatch{msgs: msgs, batch: idx, now: now}, want)
+	if !slices.ContainsFunc(msgs, func(m Message) bool { return !m.Timestamp.IsZero() }) {
+		checkStreamedAs(t, &streamedBatch{msgs: msgs, batch: idx, now: now, unstamped: true}, want)
+	}
+}
+
+// checkStreamedAs checks that s writes the record set want, twice to a plain writer and twice
+// to a patchable one.
+func checkStreamedAs(t testing.TB, s *streamedBatch, want []byte) {
+	t.Helper()
 	for _, patchable := range []bool{false, true, false, true} {
 		var out bytes.Buffer
 		var w io.Writer = &out
@@ -142,7 +190,7 @@ func checkStreamed(t testing.TB, msgs []Message, idx []int32, now int64) {
 			t.Fatalf("WriteTo (patchable %v) = %d, %v (wrote %d)", patchable, n, err, len(got))
 		}
 		if !bytes.Equal(got, want) {
-			t.Fatalf("streamed record set (patchable %v) differs from appendBatch's:\n got %x\nwant %x", patchable, got, want)
+			t.Fatalf("streamed record set (patchable %v, unstamped %v) differs from appendBatch's:\n got %x\nwant %x", patchable, s.unstamped, got, want)
 		}
 	}
 }
@@ -170,6 +218,8 @@ func FuzzAppendBatch(f *testing.F) {
 	f.Add([]byte("key"), []byte(`{"v":1}`), "h", []byte("hv"), uint8(3), uint8(0), uint8(0))
 	f.Add([]byte{}, []byte{}, "", []byte{}, uint8(0), uint8(7), uint8(1))
 	f.Add(bytes.Repeat([]byte("k"), 5000), bytes.Repeat([]byte("v"), 40000), "h", bytes.Repeat([]byte("h"), 4096), uint8(7), uint8(0), uint8(5))
+	f.Add([]byte("key"), []byte("value"), "h", []byte("hv"), uint8(6), uint8(32), uint8(0)) // timestamps
+	f.Add([]byte{}, []byte("v"), "h", []byte{}, uint8(7), uint8(32|64|16), uint8(4))        // some zero, zstd
 	f.Fuzz(func(t *testing.T, key, value []byte, hk string, hv []byte, n, nulls, codec uint8) {
 		var msgs []Message
 		var idx []int32
@@ -189,6 +239,9 @@ func FuzzAppendBatch(f *testing.F) {
 			}
 			if nulls&16 != 0 {
 				m.SharedHeaders = []record.Header{{Key: hk + "shared", Value: value}, {Key: "", Value: nil}}
+			}
+			if nulls&32 != 0 && (nulls&64 == 0 || i%3 != 0) { // timestamps around 42, some zero with 64
+				m.Timestamp = time.UnixMilli(42 + int64(i-3)*int64(len(value)+len(hv)+1)*int64(n))
 			}
 			msgs = append(msgs, m)
 			idx = append([]int32{int32(i)}, idx...)

@@ -276,6 +276,10 @@ type Message struct {
 	// Subject names the message in errors (for example the object and record index it came
 	// from); "" names it by topic and partition.
 	Subject string
+	// Timestamp is the record's timestamp (CreateTime), sent to the millisecond; the zero Time
+	// stamps it with the time its batch is sent, as the Java client does a null timestamp. As
+	// there, it cannot be before the Unix epoch.
+	Timestamp time.Time
 }
 
 // Producer produces messages synchronously. It is safe for concurrent use.

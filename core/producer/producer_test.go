@@ -183,6 +183,68 @@ func TestProduceAndReadBack(t *testing.T) {
 	}
 }
 
+// TestProduceTimestamps produces messages with explicit and zero Timestamps, uncompressed
+// (streamed) and compressed, and reads them back: each record has CreateTime and its message's
+// Timestamp to the millisecond, or the time of the Produce call for a zero one.
+func TestProduceTimestamps(t *testing.T) {
+	cl := kafkalocal.ForTest(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	t0 := time.Date(2024, 3, 1, 12, 0, 0, 123456789, time.UTC) // 123.456789 ms: sent as 123 ms
+	var zero time.Time
+	for i, tc := range []struct {
+		name   string
+		codec  string
+		stamps []time.Time
+	}{
+		{"zero", "none", []time.Time{zero, zero, zero}},
+		{"explicit", "none", []time.Time{t0, t0.Add(time.Second), t0.Add(2 * time.Second)}},
+		{"decreasing", "none", []time.Time{t0, t0.Add(-time.Hour), t0.Add(-48 * time.Hour)}},
+		{"mixed", "none", []time.Time{zero, t0, zero, t0.Add(-time.Minute), t0}},
+		{"the epoch", "none", []time.Time{time.UnixMilli(0), zero}},
+		{"in the future", "none", []time.Time{t0.AddDate(30, 0, 0), zero}},
+		{"mixed, gzip", "gzip", []time.Time{t0, zero, t0.Add(-time.Hour)}},
+		{"zero, zstd", "zstd", []time.Time{zero, zero}},
+		{"mixed, zstd", "zstd", []time.Time{zero, t0.Add(time.Hour), t0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			topic := fmt.Sprintf("timestamps-%d", i)
+			if err := cl.CreateTopic(ctx, topic, 1); err != nil {
+				t.Fatal(err)
+			}
+			p := newProducer(t, cl, func(c *producer.Config) { c.Compression = tc.codec })
+			var msgs []producer.Message
+			for j, ts := range tc.stamps {
+				msgs = append(msgs, producer.Message{Topic: topic, Value: []byte(fmt.Sprint(j)), Timestamp: ts})
+			}
+			before := time.Now().UnixMilli()
+			if err := p.Produce(ctx, msgs); err != nil {
+				t.Fatal(err)
+			}
+			after := time.Now().UnixMilli()
+			got, err := kafkalocal.ReadAll(ctx, cl.Addrs(), topic)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(msgs) {
+				t.Fatalf("%d records read back, want %d", len(got), len(msgs))
+			}
+			for j, r := range got {
+				if r.TimestampType != record.CreateTime {
+					t.Errorf("record %d: timestamp type %v, want CreateTime", j, r.TimestampType)
+				}
+				if ts := tc.stamps[j]; ts.IsZero() {
+					if r.Timestamp < before || r.Timestamp > after {
+						t.Errorf("record %d (zero Timestamp): timestamp %d, want the time of the call, in [%d, %d]", j, r.Timestamp, before, after)
+					}
+				} else if r.Timestamp != ts.UnixMilli() {
+					t.Errorf("record %d: timestamp %d, want %d (%s)", j, r.Timestamp, ts.UnixMilli(), ts)
+				}
+			}
+		})
+	}
+}
+
 func TestProduceErrorsSurface(t *testing.T) {
 	cl := kafkalocal.ForTest(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -199,6 +261,11 @@ func TestProduceErrorsSurface(t *testing.T) {
 	err = p.Produce(ctx, []producer.Message{{Topic: "small", Partition: 5, Value: []byte("x"), Subject: "s3://b/k record 4"}})
 	if err == nil || !strings.Contains(err.Error(), "record 4") {
 		t.Errorf("bad partition: %v", err)
+	}
+	// A timestamp before the Unix epoch is refused, as the Java client refuses a negative one.
+	err = p.Produce(ctx, []producer.Message{{Topic: "small", Value: []byte("x"), Timestamp: time.UnixMilli(-1), Subject: "s3://b/k record 5"}})
+	if err == nil || !errclass.Is(err, errclass.BadRecord) || !strings.Contains(err.Error(), "record 5") || !strings.Contains(err.Error(), "before the Unix epoch") {
+		t.Errorf("timestamp before the epoch: %v, want a bad_record error naming it", err)
 	}
 	// A broker that is gone is a retriable error, within the request timeout.
 	dead := newProducer(t, cl, func(c *producer.Config) {

@@ -29,7 +29,8 @@ const recordOverhead = 32
 // partition are written in order. It returns nil only when every message was acknowledged; else
 // an error naming the first failed message (its index in msgs, its topic and partition, and its
 // Subject) and how many were not acknowledged: Retriable, or BadRecord for a message the broker
-// rejects as invalid or one larger than batch.size (then nothing is sent). A failed Produce may
+// rejects as invalid, or one larger than batch.size or with a Timestamp before the Unix epoch
+// (then nothing is sent). A failed Produce may
 // still have stored some or all of the messages.
 //
 // The messages of each partition are cut into batches of at most batch.size bytes, each sent as
@@ -51,12 +52,19 @@ func (p *Producer) Produce(ctx context.Context, msgs []Message) error {
 		topic     string
 		partition int32
 	}
-	single := true
+	single, unstamped := true, true
 	for i := range msgs {
 		m := &msgs[i]
 		if n := recordSize(m); n > p.cfg.BatchBytes {
 			return errclass.New(errclass.BadRecord, subjectAt(msgs, i),
 				fmt.Errorf("message of %d bytes is larger than batch.size (%d bytes): %w", n, p.cfg.BatchBytes, kafka.MessageSizeTooLarge))
+		}
+		if !m.Timestamp.IsZero() {
+			if m.Timestamp.UnixMilli() < 0 {
+				return errclass.New(errclass.BadRecord, subjectAt(msgs, i),
+					fmt.Errorf("timestamp %s is before the Unix epoch: %w", m.Timestamp.UTC().Format(time.RFC3339Nano), kafka.InvalidTimestamp))
+			}
+			unstamped = false
 		}
 		if m.Topic != msgs[0].Topic || m.Partition != msgs[0].Partition {
 			single = false
@@ -130,7 +138,7 @@ func (p *Producer) Produce(ctx context.Context, msgs []Message) error {
 				if run.idx != nil {
 					bm, batch, first = msgs, run.idx[pos:pos+n], int(run.idx[pos])
 				}
-				if err := p.send(ctx, run.topic, run.partition, bm, batch, sb); err != nil {
+				if err := p.send(ctx, run.topic, run.partition, bm, batch, unstamped, sb); err != nil {
 					fail(first, total-pos, err)
 					return
 				}
@@ -188,12 +196,12 @@ func (p *Producer) releaseSendBuf(sb *sendBuf) {
 
 // send produces one batch of one partition as a pre-encoded record set (kafka-go's RawProduce)
 // and waits for its answer: uncompressed, streamed (streamedBatch); compressed, encoded whole
-// (appendBatch).
-func (p *Producer) send(ctx context.Context, topic string, partition int32, msgs []Message, batch []int32, sb *sendBuf) error {
+// (appendBatch). unstamped says that no message has a Timestamp.
+func (p *Producer) send(ctx context.Context, topic string, partition int32, msgs []Message, batch []int32, unstamped bool, sb *sendBuf) error {
 	now := time.Now().UnixMilli()
 	var set io.Reader
 	if p.codec == nil {
-		set = &streamedBatch{msgs: msgs, batch: batch, now: now, scratch: sb.scratch}
+		set = &streamedBatch{msgs: msgs, batch: batch, now: now, unstamped: unstamped, scratch: sb.scratch}
 		defer func() { sb.scratch = set.(*streamedBatch).scratch }()
 	} else {
 		// The record set of a produce request: its size (int32), then the batch.
