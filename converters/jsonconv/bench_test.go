@@ -11,8 +11,9 @@ import (
 // and non-ASCII text, integers, decimals, booleans and nulls.
 var object1KB = []byte(`{"order_id":"ORD-2024-000123456","customer":{"id":987654321,"name":"Zoë Müller-Lüdenscheidt","email":"zoe.mueller@example.com","vip":true,"tags":["early-adopter","newsletter","eu"],"address":{"street":"Königsallee 92a","city":"Düsseldorf","zip":"40212","country":"DE"}},"lines":[{"sku":"SKU-000001","name":"Wireless mouse \"Pro\"","qty":2,"unit_price":24.99,"discount":null},{"sku":"SKU-000002","name":"USB-C hub, 7 ports","qty":1,"unit_price":49.5,"discount":5.0},{"sku":"SKU-000003","name":"Laptop stand\taluminium","qty":1,"unit_price":39.0,"discount":0}],"payment":{"method":"card","card_last4":"4242","authorized":true,"amount":138.48,"currency":"EUR"},"shipping":{"carrier":"DHL","service":"express","cost":9.9,"eta_days":2},"created_at":1718000000123,"updated_at":1718000456789,"notes":"Please deliver after 5pm; ring twice.\nThanks!","source":"web","referrer":"https://www.example.com/landing?utm_source=newsletter&utm_campaign=summer","ab_test":{"variant":"B","score":0.8731},"flags":[false,true,false,null]}`)
 
-// BenchmarkToConnectSchemaless measures the schemas.enable=false path (validate, return RawJSON)
-// next to encoding/json.Unmarshal into any and to Parse, on a 1 KB object.
+// BenchmarkToConnectSchemaless measures the schemas.enable=false path (validate, return RawJSON;
+// Validate, the same unboxed) next to encoding/json.Unmarshal into any and Valid, and to Parse, on
+// a 1 KB object.
 func BenchmarkToConnectSchemaless(b *testing.B) {
 	b.Run("jsonconv", func(b *testing.B) {
 		c := newConv(b, noSchemas)
@@ -30,6 +31,15 @@ func BenchmarkToConnectSchemaless(b *testing.B) {
 		for b.Loop() {
 			var v any
 			if err := json.Unmarshal(object1KB, &v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("validate", func(b *testing.B) {
+		b.SetBytes(int64(len(object1KB)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Validate(object1KB); err != nil {
 				b.Fatal(err)
 			}
 		}
