@@ -332,7 +332,11 @@ func run(size int64, recordBytes, partitions int, compression string, useKcat bo
 		return fmt.Errorf("putting the object: %w", err)
 	}
 	obj := trigger.Object{Bucket: bucket, Key: objectKey, ETag: strings.Trim(aws.ToString(put.ETag), `"`), VersionID: aws.ToString(put.VersionId), Size: objBytes}
-	fmt.Printf("object s3://%s/%s: %d bytes, %d lines; broker %s; topics of %d partitions\n\n", bucket, objectKey, objBytes, lines, in.Broker, partitions)
+	storage := "acknowledging and counting records without storing them (-broker-stores: storing them)"
+	if brokerStores {
+		storage = "storing records"
+	}
+	fmt.Printf("object s3://%s/%s: %d bytes, %d lines; broker %s, %s; topics of %d partitions\n\n", bucket, objectKey, objBytes, lines, in.Broker, storage, partitions)
 
 	// Each case's topic is checked, then deleted, so that the next case finds the broker as empty
 	// as the first did.
