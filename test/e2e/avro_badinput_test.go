@@ -3,23 +3,18 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
-	"github.com/lambda-connect/lambda-connect/connectors/s3sink"
 	"github.com/lambda-connect/lambda-connect/converters/confluentwire"
 	"github.com/lambda-connect/lambda-connect/core/dlq"
 	"github.com/lambda-connect/lambda-connect/core/errclass"
 	"github.com/lambda-connect/lambda-connect/core/kafkaevent"
-	"github.com/lambda-connect/lambda-connect/core/offsets"
 	"github.com/lambda-connect/lambda-connect/core/record"
-	"github.com/lambda-connect/lambda-connect/core/sink"
 	"github.com/lambda-connect/lambda-connect/infra/kafkalocal"
 	"github.com/lambda-connect/lambda-connect/infra/registrylocal"
 	"github.com/lambda-connect/lambda-connect/infra/s3local"
@@ -39,10 +34,7 @@ func TestAvroBadInput(t *testing.T) {
 	defer cancel()
 	reg := registrylocal.ForTest(t)
 	cl := kafkalocal.ForTest(t)
-	topic := name("users")
-	if err := cl.CreateTopic(ctx, topic, 1); err != nil {
-		t.Fatal(err)
-	}
+	topic := newTopic(ctx, t, cl, "users", 1)
 	good, _ := avroUsers(t, reg, topic, 6) // v2 then v1 records
 	var in []record.Record
 	for i, r := range good {
@@ -55,72 +47,19 @@ func TestAvroBadInput(t *testing.T) {
 		}
 		in = append(in, r)
 	}
-	if err := kafkalocal.Produce(ctx, cl.Addrs(), in); err != nil {
-		t.Fatal(err)
-	}
-	recs, err := kafkalocal.ReadAll(ctx, cl.Addrs(), topic)
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := produceAndRead(ctx, t, cl, topic, in)
 	client, err := s3local.Client(ctx, s3local.ForTest(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	build := func(t *testing.T, props map[string]string) (*sink.Handler, *offsets.FileStore, string) {
-		bucket := strings.ToLower(name("avrobad"))
-		if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
-			t.Fatal(err)
-		}
-		all := map[string]string{"connector.name": "avro-bad", "s3.bucket.name": bucket, "s3.region": "us-east-1", "flush.size": "100",
+	build := func(t *testing.T, props map[string]string) *s3SinkRun {
+		all := map[string]string{"connector.name": "avro-bad", "flush.size": "100",
 			"value.converter": "AvroConverter", "value.converter.schema.registry.url": reg.URL()}
-		for k, v := range props {
-			all[k] = v
-		}
-		c, err := s3sink.Spec().Parse(all)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := s3sink.New(mustConfig(t, c), client)
-		if err != nil {
-			t.Fatal(err)
-		}
-		store, _ := offsets.NewFileStore("")
-		h, err := sink.NewFromConfig(ctx, c, s, store, sink.WithLogger(sink.NewLogger(io.Discard)), sink.WithMetricsTo(io.Discard))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return h, store, bucket
+		maps.Copy(all, props)
+		return newS3Sink(ctx, t, client, newBucket(ctx, t, client, "avrobad"), all)
 	}
 	events := func(t *testing.T, recs []record.Record) [][]byte {
-		b, err := kafkaevent.Batches(kafkaevent.SourceMSK, "arn:aws:kafka:us-east-1:123456789012:cluster/c/1", cl.Bootstrap(), recs, kafkaevent.Limits{MaxRecords: 3})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	committed := func(t *testing.T, store *offsets.FileStore) int64 {
-		st, err := store.Get(ctx, offsets.Key{Connector: "avro-bad", Topic: topic, Partition: 0})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st.Next
-	}
-	lines := func(t *testing.T, bucket string) []string {
-		out, err := client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &bucket})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ls []string
-		for _, o := range out.Contents {
-			obj, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: o.Key})
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(obj.Body)
-			obj.Body.Close()
-			ls = append(ls, strings.Split(strings.TrimSpace(string(body)), "\n")...)
-		}
-		return ls
+		return kafkaEvents(t, kafkaevent.SourceMSK, mskARN, cl.Bootstrap(), recs, 3)
 	}
 
 	t.Run("errors.tolerance=all", func(t *testing.T) {
@@ -128,17 +67,13 @@ func TestAvroBadInput(t *testing.T) {
 		if err := cl.CreateTopic(ctx, dlqTopic, 1); err != nil {
 			t.Fatal(err)
 		}
-		h, store, bucket := build(t, map[string]string{"errors.tolerance": "all", "errors.deadletterqueue.topic.name": dlqTopic,
+		e := build(t, map[string]string{"errors.tolerance": "all", "errors.deadletterqueue.topic.name": dlqTopic,
 			"errors.deadletterqueue.context.headers.enable": "true"})
 		reg.FailNext(1) // the first schema lookup fails: record 0 meets the outage
 		for range 2 {
-			for _, ev := range events(t, recs) {
-				if _, err := h.Invoke(ctx, ev); err != nil {
-					t.Fatal(err)
-				}
-			}
+			e.invoke(ctx, t, events(t, recs))
 		}
-		got := lines(t, bucket)
+		got := e.lines(ctx, t)
 		var want []string
 		for _, r := range recs[1:] {
 			if r.Offset != 2 && r.Offset != 3 {
@@ -175,16 +110,16 @@ func TestAvroBadInput(t *testing.T) {
 				t.Logf("dead letter %s: %s", off, msg)
 			}
 		}
-		if n := committed(t, store); n != int64(len(recs)) {
+		if n := e.committed(ctx, t, topic, 0); n != int64(len(recs)) {
 			t.Errorf("committed %d, want %d", n, len(recs))
 		}
 	})
 
 	t.Run("errors.tolerance=none", func(t *testing.T) {
-		h, store, bucket := build(t, nil)
+		e := build(t, nil)
 		var failed error
 		for _, ev := range events(t, recs) {
-			if _, failed = h.Invoke(ctx, ev); failed != nil {
+			if _, failed = e.h.Invoke(ctx, ev); failed != nil {
 				break
 			}
 		}
@@ -192,35 +127,31 @@ func TestAvroBadInput(t *testing.T) {
 			t.Fatalf("invocation error %v, want a BadRecord naming offset 2", failed)
 		}
 		t.Logf("tolerance=none: %v", failed)
-		if n := committed(t, store); n > 2 {
+		if n := e.committed(ctx, t, topic, 0); n > 2 {
 			t.Errorf("committed %d, past the bad record at 2", n)
 		}
-		if got := lines(t, bucket); len(got) > 2 {
+		if got := e.lines(ctx, t); len(got) > 2 {
 			t.Errorf("%d records in S3, want at most the 2 before the bad one", len(got))
 		}
 	})
 
 	t.Run("outage ends before redelivery", func(t *testing.T) {
-		h, store, bucket := build(t, map[string]string{"connector.name": "avro-bad"})
+		e := build(t, map[string]string{"connector.name": "avro-bad"})
 		goodOnly := slices.Clone(recs[4:])
 		reg.FailNext(1)
 		evs := events(t, goodOnly)
-		_, err := h.Invoke(ctx, slices.Clone(evs[0])) // Invoke decodes the payload in place
+		_, err := e.h.Invoke(ctx, slices.Clone(evs[0])) // Invoke decodes the payload in place
 		if !errclass.Is(err, errclass.Retriable) {
 			t.Fatalf("invocation during the outage: %v, want Retriable", err)
 		}
-		if n := committed(t, store); n > 4 {
+		if n := e.committed(ctx, t, topic, 0); n > 4 {
 			t.Errorf("committed %d during the outage", n)
 		}
-		for _, ev := range evs { // Lambda retries the batch; the registry is back
-			if _, err := h.Invoke(ctx, ev); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if got := lines(t, bucket); len(got) != len(goodOnly) {
+		e.invoke(ctx, t, evs) // Lambda retries the batch; the registry is back
+		if got := e.lines(ctx, t); len(got) != len(goodOnly) {
 			t.Errorf("%d records in S3, want %d", len(got), len(goodOnly))
 		}
-		if n := committed(t, store); n != int64(len(recs)) {
+		if n := e.committed(ctx, t, topic, 0); n != int64(len(recs)) {
 			t.Errorf("committed %d, want %d", n, len(recs))
 		}
 	})

@@ -4,24 +4,18 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/hamba/avro/v2"
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/lambda-connect/lambda-connect/connectors/s3sink"
 	"github.com/lambda-connect/lambda-connect/converters/confluentwire"
 	"github.com/lambda-connect/lambda-connect/converters/schemaregistry"
 	"github.com/lambda-connect/lambda-connect/core/kafkaevent"
-	"github.com/lambda-connect/lambda-connect/core/offsets"
 	"github.com/lambda-connect/lambda-connect/core/record"
-	"github.com/lambda-connect/lambda-connect/core/sink"
 	"github.com/lambda-connect/lambda-connect/infra/kafkalocal"
 	"github.com/lambda-connect/lambda-connect/infra/registrylocal"
 	"github.com/lambda-connect/lambda-connect/infra/s3local"
@@ -90,18 +84,9 @@ func TestAvroParquetSchemaEvolution(t *testing.T) {
 	defer cancel()
 	reg := registrylocal.ForTest(t)
 	cl := kafkalocal.ForTest(t)
-	topic := name("users")
-	if err := cl.CreateTopic(ctx, topic, 1); err != nil {
-		t.Fatal(err)
-	}
+	topic := newTopic(ctx, t, cl, "users", 1)
 	in, want := avroUsers(t, reg, topic, 10)
-	if err := kafkalocal.Produce(ctx, cl.Addrs(), in); err != nil {
-		t.Fatal(err)
-	}
-	recs, err := kafkalocal.ReadAll(ctx, cl.Addrs(), topic)
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := produceAndRead(ctx, t, cl, topic, in)
 	client, err := s3local.Client(ctx, s3local.ForTest(t))
 	if err != nil {
 		t.Fatal(err)
@@ -117,68 +102,34 @@ func TestAvroParquetSchemaEvolution(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.compat, func(t *testing.T) {
-			bucket := strings.ToLower(name("avro"))
-			if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
-				t.Fatal(err)
-			}
-			c, err := s3sink.Spec().Parse(map[string]string{
-				"connector.name": "avro-" + tt.compat, "s3.bucket.name": bucket, "s3.region": "us-east-1", "flush.size": "100",
+			e := newS3Sink(ctx, t, client, newBucket(ctx, t, client, "avro"), map[string]string{
+				"connector.name": "avro-" + tt.compat, "flush.size": "100",
 				"format.class": "parquet", "schema.compatibility": tt.compat,
 				"value.converter": "io.confluent.connect.avro.AvroConverter", "value.converter.schema.registry.url": reg.URL(),
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, err := s3sink.New(mustConfig(t, c), client)
-			if err != nil {
-				t.Fatal(err)
-			}
-			store, _ := offsets.NewFileStore("")
-			h, err := sink.NewFromConfig(ctx, c, s, store, sink.WithLogger(sink.NewLogger(io.Discard)), sink.WithMetricsTo(io.Discard))
-			if err != nil {
-				t.Fatal(err)
-			}
-			batches, err := kafkaevent.Batches(kafkaevent.SourceMSK, "arn:aws:kafka:us-east-1:123456789012:cluster/c/1", cl.Bootstrap(), recs, kafkaevent.Limits{MaxRecords: 100})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, b := range batches {
-				if _, err := h.Invoke(ctx, b); err != nil {
-					t.Fatal(err)
-				}
-			}
-			out, err := client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &bucket})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(out.Contents) != len(tt.objects) {
-				t.Fatalf("%d objects, want %d", len(out.Contents), len(tt.objects))
+			e.invoke(ctx, t, kafkaEvents(t, kafkaevent.SourceMSK, mskARN, cl.Bootstrap(), recs, 100))
+			objs := e.objects(ctx, t)
+			if len(objs) != len(tt.objects) {
+				t.Fatalf("%d objects, want %d", len(objs), len(tt.objects))
 			}
 			var got []parquetUser
-			for i, o := range out.Contents {
-				key := aws.ToString(o.Key)
-				if !strings.HasSuffix(key, tt.objects[i]) {
-					t.Errorf("object %d is %s, want it to end %s", i, key, tt.objects[i])
+			for i, o := range objs {
+				if !strings.HasSuffix(o.key, tt.objects[i]) {
+					t.Errorf("object %d is %s, want it to end %s", i, o.key, tt.objects[i])
 				}
-				obj, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: o.Key})
+				rows, err := parquet.Read[parquetUser](bytes.NewReader(o.body), int64(len(o.body)))
 				if err != nil {
-					t.Fatal(err)
-				}
-				body, _ := io.ReadAll(obj.Body)
-				obj.Body.Close()
-				rows, err := parquet.Read[parquetUser](bytes.NewReader(body), int64(len(body)))
-				if err != nil {
-					t.Fatalf("%s: %v", key, err)
+					t.Fatalf("%s: %v", o.key, err)
 				}
 				if len(rows) != tt.rows[i] {
-					t.Errorf("%s: %d rows, want %d", key, len(rows), tt.rows[i])
+					t.Errorf("%s: %d rows, want %d", o.key, len(rows), tt.rows[i])
 				}
-				f, err := parquet.OpenFile(bytes.NewReader(body), int64(len(body)))
+				f, err := parquet.OpenFile(bytes.NewReader(o.body), int64(len(o.body)))
 				if err != nil {
 					t.Fatal(err)
 				}
 				if _, ok := f.Schema().Lookup("email"); ok != (i == 0) {
-					t.Errorf("%s: email column present %v: schema %s", key, ok, f.Schema())
+					t.Errorf("%s: email column present %v: schema %s", o.key, ok, f.Schema())
 				}
 				got = append(got, rows...)
 			}
@@ -187,9 +138,7 @@ func TestAvroParquetSchemaEvolution(t *testing.T) {
 			}) {
 				t.Errorf("read back %v, want %v", fmtUsers(got), fmtUsers(want))
 			}
-			if st, err := store.Get(ctx, offsets.Key{Connector: "avro-" + tt.compat, Topic: topic, Partition: 0}); err != nil || st.Next != 10 {
-				t.Errorf("committed %d (%v), want 10", st.Next, err)
-			}
+			e.checkCommitted(ctx, t, topic, 1, 10)
 		})
 	}
 }

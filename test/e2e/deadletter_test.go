@@ -3,20 +3,15 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
 	"maps"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
-	"github.com/lambda-connect/lambda-connect/connectors/s3sink"
 	"github.com/lambda-connect/lambda-connect/core/dlq"
 	"github.com/lambda-connect/lambda-connect/core/kafkaevent"
 	"github.com/lambda-connect/lambda-connect/core/offsets"
 	"github.com/lambda-connect/lambda-connect/core/record"
-	"github.com/lambda-connect/lambda-connect/core/sink"
 	"github.com/lambda-connect/lambda-connect/infra/kafkalocal"
 	"github.com/lambda-connect/lambda-connect/infra/s3local"
 )
@@ -75,73 +70,31 @@ func TestDeadLetterTopic(t *testing.T) {
 	e.checkDelivered(ctx, t, recs, len(letters))
 }
 
-// deadLetterSink is an S3 sink with errors.tolerance=all over a fresh bucket of S3 Local, run by
-// the sink runtime with its offsets in an in-memory file store.
-type deadLetterSink struct {
-	connector string
-	client    *s3.Client
-	bucket    string
-	store     *offsets.FileStore
-	h         *sink.Handler
-}
-
 // newDeadLetterSink creates a bucket named after bucketPrefix and a handler for the connector over
 // an S3 sink writing schemaless JSON in objects of 7 records, with errors.tolerance=all and props
 // (the dead-letter destination) on top.
-func newDeadLetterSink(ctx context.Context, t *testing.T, connector, bucketPrefix string, props map[string]string) *deadLetterSink {
+func newDeadLetterSink(ctx context.Context, t *testing.T, connector, bucketPrefix string, props map[string]string) *s3SinkRun {
 	t.Helper()
 	client, err := s3local.Client(ctx, s3local.ForTest(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	bucket := strings.ToLower(name(bucketPrefix))
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
-		t.Fatal(err)
-	}
-	all := map[string]string{"connector.name": connector, "s3.bucket.name": bucket, "s3.region": "us-east-1",
-		"flush.size": "7", "value.converter.schemas.enable": "false", "errors.tolerance": "all"}
+	all := map[string]string{"connector.name": connector, "flush.size": "7", "value.converter.schemas.enable": "false",
+		"errors.tolerance": "all"}
 	maps.Copy(all, props)
-	c, err := s3sink.Spec().Parse(all)
-	if err != nil {
-		t.Fatal(err)
-	}
-	scfg, err := s3sink.ConfigFrom(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := s3sink.New(scfg, client)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := offsets.NewFileStore("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := sink.NewFromConfig(ctx, c, s, store, sink.WithLogger(sink.NewLogger(io.Discard)), sink.WithMetricsTo(io.Discard))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &deadLetterSink{connector: connector, client: client, bucket: bucket, store: store, h: h}
+	return newS3Sink(ctx, t, client, newBucket(ctx, t, client, bucketPrefix), all)
 }
 
 // invokeAll delivers recs to the handler in self-managed Kafka events of at most 25 records from
 // the cluster at bootstrap, failing the test on any invocation error.
-func (e *deadLetterSink) invokeAll(ctx context.Context, t *testing.T, bootstrap string, recs []record.Record) {
+func (e *s3SinkRun) invokeAll(ctx context.Context, t *testing.T, bootstrap string, recs []record.Record) {
 	t.Helper()
-	batches, err := kafkaevent.Batches(kafkaevent.SourceSelfManaged, "", bootstrap, recs, kafkaevent.Limits{MaxRecords: 25})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, b := range batches {
-		if _, err := e.h.Invoke(ctx, b); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e.invoke(ctx, t, kafkaEvents(t, kafkaevent.SourceSelfManaged, "", bootstrap, recs, 25))
 }
 
 // checkDelivered checks that the good records are in S3 and every partition is committed to its
 // end: the records in the bucket and the letters dead-lettered add up to recs.
-func (e *deadLetterSink) checkDelivered(ctx context.Context, t *testing.T, recs []record.Record, letters int) {
+func (e *s3SinkRun) checkDelivered(ctx context.Context, t *testing.T, recs []record.Record, letters int) {
 	t.Helper()
 	ends := map[offsets.Key]int64{}
 	for _, r := range recs {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,13 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/hamba/avro/v2"
 
-	"github.com/lambda-connect/lambda-connect/connectors/s3sink"
 	"github.com/lambda-connect/lambda-connect/converters"
 	"github.com/lambda-connect/lambda-connect/converters/gluewire"
 	"github.com/lambda-connect/lambda-connect/core/glueregistry"
@@ -78,10 +74,7 @@ func TestGlueConverterThroughS3Sink(t *testing.T) {
 	}
 
 	cl := kafkalocal.ForTest(t)
-	topic := name("users")
-	if err := cl.CreateTopic(ctx, topic, 1); err != nil {
-		t.Fatal(err)
-	}
+	topic := newTopic(ctx, t, cl, "users", 1)
 	var in []record.Record
 	for i := range 12 {
 		body, err := avro.Marshal(schema, map[string]any{"id": i, "name": fmt.Sprintf("user-%d", i)})
@@ -94,37 +87,21 @@ func TestGlueConverterThroughS3Sink(t *testing.T) {
 		}
 		in = append(in, record.Record{Topic: topic, Key: fmt.Appendf(nil, "u%d", i), Value: frame, Timestamp: 1_700_000_000_000, TimestampType: record.CreateTime})
 	}
-	if err := kafkalocal.Produce(ctx, cl.Addrs(), in); err != nil {
-		t.Fatal(err)
-	}
-	recs, err := kafkalocal.ReadAll(ctx, cl.Addrs(), topic)
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := produceAndRead(ctx, t, cl, topic, in)
 
 	client, err := s3local.Client(ctx, s3local.ForTest(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	bucket := strings.ToLower(name("glue"))
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
-		t.Fatal(err)
-	}
-	c, err := s3sink.Spec().Parse(map[string]string{
-		"connector.name": "glue", "s3.bucket.name": bucket, "s3.region": "us-east-1", "flush.size": "100",
+	bucket := newBucket(ctx, t, client, "glue")
+	props := map[string]string{
+		"connector.name": "glue", "flush.size": "100",
 		"value.converter":        glueregistry.ConverterShortName,
 		"value.converter.region": "us-east-1", "value.converter.endpoint": glue.srv.URL, "value.converter.registry.name": "e2e-registry",
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
-	s, err := s3sink.New(mustConfig(t, c), client)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, s := s3SinkConfig(t, client, bucket, props)
 	store, _ := offsets.NewFileStore("")
-	quiet := []sink.Option{sink.WithLogger(sink.NewLogger(io.Discard)), sink.WithMetricsTo(io.Discard)}
-	if _, err := sink.NewFromConfig(ctx, c, s, store, quiet...); err == nil || !strings.Contains(err.Error(), "unknown converter class") {
+	if _, err := sink.NewFromConfig(ctx, c, s, store, quiet()...); err == nil || !strings.Contains(err.Error(), "unknown converter class") {
 		t.Fatalf("without the Glue registration: %v, want an unknown converter class", err)
 	}
 	reg := converters.Builtins()
@@ -132,33 +109,18 @@ func TestGlueConverterThroughS3Sink(t *testing.T) {
 		awsconfig.WithRetryMaxAttempts(1)); err != nil {
 		t.Fatal(err)
 	}
-	h, err := sink.NewFromConfig(ctx, c, s, store, append(quiet, sink.WithConverters(reg))...)
-	if err != nil {
-		t.Fatal(err)
+	e := newS3Sink(ctx, t, client, bucket, props, sink.WithConverters(reg))
+	batches := kafkaEvents(t, kafkaevent.SourceMSK, mskARN, cl.Bootstrap(), recs, 100)
+	if len(batches) != 1 {
+		t.Fatalf("%d batches, want one", len(batches))
 	}
-	batches, err := kafkaevent.Batches(kafkaevent.SourceMSK, "arn:aws:kafka:us-east-1:123456789012:cluster/c/1", cl.Bootstrap(), recs, kafkaevent.Limits{MaxRecords: 100})
-	if err != nil || len(batches) != 1 {
-		t.Fatalf("%d batches, %v; want one", len(batches), err)
-	}
-	if _, err := h.Invoke(ctx, batches[0]); err != nil {
-		t.Fatal(err)
-	}
+	e.invoke(ctx, t, batches)
 
-	out, err := client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &bucket})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var lines []string
-	for _, o := range out.Contents {
-		obj, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: o.Key})
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(obj.Body)
-		obj.Body.Close()
-		lines = append(lines, strings.Split(strings.TrimSpace(string(body)), "\n")...)
-		if !strings.HasSuffix(aws.ToString(o.Key), "+0000000000.json") {
-			t.Errorf("object %s, want the partition's one object from offset 0", aws.ToString(o.Key))
+	for _, o := range e.objects(ctx, t) {
+		lines = append(lines, o.lines()...)
+		if !strings.HasSuffix(o.key, "+0000000000.json") {
+			t.Errorf("object %s, want the partition's one object from offset 0", o.key)
 		}
 	}
 	if len(lines) != len(in) {
@@ -172,7 +134,5 @@ func TestGlueConverterThroughS3Sink(t *testing.T) {
 	if glue.calls != 1 {
 		t.Errorf("Glue asked %d times, want once for the one schema version", glue.calls)
 	}
-	if st, err := store.Get(ctx, offsets.Key{Connector: "glue", Topic: topic, Partition: 0}); err != nil || st.Next != int64(len(in)) {
-		t.Errorf("committed %d (%v), want %d", st.Next, err, len(in))
-	}
+	e.checkCommitted(ctx, t, topic, 1, int64(len(in)))
 }
