@@ -2,7 +2,6 @@ package dynamodbsink
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"os"
 
@@ -12,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/lambda-connect/lambda-connect/core/config"
-	"github.com/lambda-connect/lambda-connect/core/errclass"
+	"github.com/lambda-connect/lambda-connect/core/sink"
 )
 
 // NewClient returns the DynamoDB client the sink's configuration calls for, with the AWS SDK's
@@ -30,15 +29,9 @@ func NewClient(ctx context.Context, cfg Config, opts ...func(*awsconfig.LoadOpti
 		t.MaxIdleConns = 512
 		t.MaxIdleConnsPerHost = 512
 	}))}, opts...)
-	if cfg.Region != "" {
-		opts = append(opts, awsconfig.WithRegion(cfg.Region))
-	}
-	ac, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	ac, err := sink.LoadAWSConfig(ctx, "DynamoDB", cfg.Region, KeyRegion, opts...)
 	if err != nil {
-		return nil, errclass.New(errclass.BadConfig, "AWS configuration", fmt.Errorf("DynamoDB client: %w", err))
-	}
-	if ac.Region == "" {
-		return nil, errclass.Config(KeyRegion, "no region: set %s or AWS_REGION", KeyRegion)
+		return nil, err
 	}
 	return dynamodb.NewFromConfig(ac, func(o *dynamodb.Options) {
 		if cfg.Endpoint != "" {

@@ -2,14 +2,12 @@ package s3sink
 
 import (
 	"context"
-	"fmt"
-	"github.com/lambda-connect/lambda-connect/core/config"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/lambda-connect/lambda-connect/core/errclass"
+	"github.com/lambda-connect/lambda-connect/core/config"
+	"github.com/lambda-connect/lambda-connect/core/sink"
 
 	// Time zones for the time-based partitioners, whatever the runtime image holds.
 	_ "time/tzdata"
@@ -27,16 +25,9 @@ import (
 // not understand (some store the chunk framing as the object, silently). Put sends a Content-MD5
 // instead, which every store checks.
 func NewClient(ctx context.Context, cfg Config) (*s3.Client, error) {
-	var opts []func(*awsconfig.LoadOptions) error
-	if cfg.Region != "" {
-		opts = append(opts, awsconfig.WithRegion(cfg.Region))
-	}
-	ac, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	ac, err := sink.LoadAWSConfig(ctx, "S3", cfg.Region, KeyRegion)
 	if err != nil {
-		return nil, errclass.New(errclass.BadConfig, "AWS configuration", fmt.Errorf("S3 client: %w", err))
-	}
-	if ac.Region == "" {
-		return nil, errclass.Config(KeyRegion, "no region: set %s or AWS_REGION", KeyRegion)
+		return nil, err
 	}
 	return s3.NewFromConfig(ac, func(o *s3.Options) {
 		if cfg.Endpoint != "" {

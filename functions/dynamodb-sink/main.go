@@ -6,53 +6,18 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/lambda-connect/lambda-connect/connectors/dynamodbsink"
-	"github.com/lambda-connect/lambda-connect/converters"
-	"github.com/lambda-connect/lambda-connect/core/config"
-	"github.com/lambda-connect/lambda-connect/core/glueregistry"
+	"github.com/lambda-connect/lambda-connect/core/coldstart"
 	"github.com/lambda-connect/lambda-connect/core/sink"
 )
 
 func main() {
-	h, err := build(context.Background(), os.Environ())
-	if err != nil {
-		sink.NewLogger(os.Stderr).Error("dynamodb-sink: configuration rejected at cold start", "error", err)
-		fmt.Fprintln(os.Stderr, "dynamodb-sink:", err)
-		os.Exit(1)
-	}
-	lambda.Start(h)
+	lambda.Start(coldstart.Build("dynamodb-sink", build))
 }
 
 func build(ctx context.Context, environ []string) (*sink.Handler, error) {
-	c, err := config.Load(dynamodbsink.Spec(), environ)
-	if err != nil {
-		return nil, err
-	}
-	if ign := c.Ignored(); len(ign) > 0 {
-		sink.NewLogger(os.Stderr).Warn("settings accepted for Kafka Connect compatibility have no effect here", "settings", ign)
-	}
-	s, err := dynamodbsink.Open(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	reg, err := converterRegistry()
-	if err != nil {
-		return nil, err
-	}
-	return sink.NewFromConfig(ctx, c, s, nil, sink.WithConverters(reg))
-}
-
-// converterRegistry is the converters the function accepts: the builtins and AWS Glue Schema
-// Registry's AWSKafkaAvroConverter. Built once, at cold start.
-func converterRegistry() (*converters.Registry, error) {
-	r := converters.Builtins()
-	if err := glueregistry.Register(r); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return coldstart.Sink(ctx, dynamodbsink.Spec(), environ, dynamodbsink.Open)
 }

@@ -5,53 +5,18 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/lambda-connect/lambda-connect/connectors/s3sink"
-	"github.com/lambda-connect/lambda-connect/converters"
-	"github.com/lambda-connect/lambda-connect/core/config"
-	"github.com/lambda-connect/lambda-connect/core/glueregistry"
+	"github.com/lambda-connect/lambda-connect/core/coldstart"
 	"github.com/lambda-connect/lambda-connect/core/sink"
 )
 
 func main() {
-	h, err := build(context.Background())
-	if err != nil {
-		sink.NewLogger(os.Stderr).Error("s3-sink: configuration rejected at cold start", "error", err)
-		fmt.Fprintln(os.Stderr, "s3-sink:", err)
-		os.Exit(1)
-	}
-	lambda.Start(h)
+	lambda.Start(coldstart.Build("s3-sink", build))
 }
 
-func build(ctx context.Context) (*sink.Handler, error) {
-	c, err := config.Load(s3sink.Spec(), os.Environ())
-	if err != nil {
-		return nil, err
-	}
-	if ign := c.Ignored(); len(ign) > 0 {
-		sink.NewLogger(os.Stderr).Warn("settings accepted for Kafka Connect compatibility have no effect here", "settings", ign)
-	}
-	s, err := s3sink.Open(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	reg, err := converterRegistry()
-	if err != nil {
-		return nil, err
-	}
-	return sink.NewFromConfig(ctx, c, s, nil, sink.WithConverters(reg))
-}
-
-// converterRegistry is the converters the function accepts: the builtins and AWS Glue Schema
-// Registry's AWSKafkaAvroConverter. Built once, at cold start.
-func converterRegistry() (*converters.Registry, error) {
-	r := converters.Builtins()
-	if err := glueregistry.Register(r); err != nil {
-		return nil, err
-	}
-	return r, nil
+func build(ctx context.Context, environ []string) (*sink.Handler, error) {
+	return coldstart.Sink(ctx, s3sink.Spec(), environ, s3sink.Open)
 }
