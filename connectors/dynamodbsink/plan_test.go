@@ -2,12 +2,14 @@ package dynamodbsink
 
 import (
 	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/lambda-connect/lambda-connect/core/errclass"
+	"github.com/lambda-connect/lambda-connect/core/golden"
 	"github.com/lambda-connect/lambda-connect/core/record"
 	"github.com/lambda-connect/lambda-connect/core/sink"
 )
@@ -212,5 +214,5 @@ func TestPlanItems(t *testing.T) {
 		o := planned(t, ws)[0].ops[0]
 		out.WriteString("# " + c.name + "\n" + itemsText([]map[string]types.AttributeValue{o.item}))
 	}
-	golden(t, "items.golden", []byte(out.String()))
+	golden.Check(t, filepath.Join("testdata", "items.golden"), []byte(out.String()))
 }

@@ -4,11 +4,13 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math/big"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/lambda-connect/lambda-connect/core/golden"
 	"github.com/lambda-connect/lambda-connect/core/record"
 )
 
@@ -75,7 +77,7 @@ func TestTypes(t *testing.T) {
 			delete(it, a) // the broker's offsets are not the golden file's business
 		}
 	}
-	golden(t, "types.golden", []byte(itemsText(items)))
+	golden.Check(t, filepath.Join("testdata", "types.golden"), []byte(itemsText(items)))
 
 	byKey := map[string]map[string]types.AttributeValue{}
 	for _, it := range items {

@@ -5,10 +5,12 @@ import (
 	"compress/gzip"
 	"io"
 	"math/big"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/lambda-connect/lambda-connect/core/errclass"
+	"github.com/lambda-connect/lambda-connect/core/golden"
 	"github.com/lambda-connect/lambda-connect/core/record"
 )
 
@@ -56,11 +58,11 @@ func encodeAll(t *testing.T, props map[string]string, recs []record.Record) []by
 }
 
 func TestFormatsGolden(t *testing.T) {
-	golden(t, "json.golden", encodeAll(t, map[string]string{}, formatRecords()))
-	golden(t, "json-numeric.golden", encodeAll(t, map[string]string{"json.decimal.format": "NUMERIC"}, formatRecords()[8:9]))
-	golden(t, "bytearray.golden", encodeAll(t, map[string]string{"format.class": "ByteArrayFormat"}, formatRecords()))
-	golden(t, "bytearray-separator.golden", encodeAll(t, map[string]string{"format.class": "bytearray", "format.bytearray.separator": `\r\n--\u00e9\t`}, formatRecords()[:3]))
-	golden(t, "bytearray-no-separator.golden", encodeAll(t, map[string]string{"format.class": "bytearray", "format.bytearray.separator": ``}, formatRecords()[:3]))
+	golden.Check(t, filepath.Join("testdata", "json.golden"), encodeAll(t, map[string]string{}, formatRecords()))
+	golden.Check(t, filepath.Join("testdata", "json-numeric.golden"), encodeAll(t, map[string]string{"json.decimal.format": "NUMERIC"}, formatRecords()[8:9]))
+	golden.Check(t, filepath.Join("testdata", "bytearray.golden"), encodeAll(t, map[string]string{"format.class": "ByteArrayFormat"}, formatRecords()))
+	golden.Check(t, filepath.Join("testdata", "bytearray-separator.golden"), encodeAll(t, map[string]string{"format.class": "bytearray", "format.bytearray.separator": `\r\n--\u00e9\t`}, formatRecords()[:3]))
+	golden.Check(t, filepath.Join("testdata", "bytearray-no-separator.golden"), encodeAll(t, map[string]string{"format.class": "bytearray", "format.bytearray.separator": ``}, formatRecords()[:3]))
 }
 
 // Every JSON line is a single line: JSON lines readers split on newlines.

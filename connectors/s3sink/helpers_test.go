@@ -1,11 +1,7 @@
 package s3sink
 
 import (
-	"bytes"
 	"context"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,27 +10,6 @@ import (
 	"github.com/lambda-connect/lambda-connect/core/record"
 	"github.com/lambda-connect/lambda-connect/core/sink"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-// golden compares got with testdata/name, rewriting it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run with -update after checking):\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
-	}
-}
 
 // fixedNow is the wall clock of the tests' sinks: 2015-12-31T23:59:58.123Z.
 var fixedNow = time.Date(2015, 12, 31, 23, 59, 58, 123e6, time.UTC)

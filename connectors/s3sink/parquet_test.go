@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/lambda-connect/lambda-connect/core/errclass"
+	"github.com/lambda-connect/lambda-connect/core/golden"
 	"github.com/lambda-connect/lambda-connect/core/record"
 	"github.com/lambda-connect/lambda-connect/core/sink"
 )
@@ -48,7 +50,7 @@ func TestParquetSchemaAndCodec(t *testing.T) {
 			t.Errorf("%d rows", f.NumRows())
 		}
 		if codec == "snappy" {
-			golden(t, "parquet-schema.golden", []byte(f.Schema().String()+"\n"))
+			golden.Check(t, filepath.Join("testdata", "parquet-schema.golden"), []byte(f.Schema().String()+"\n"))
 		}
 		want := map[string]string{"none": "UNCOMPRESSED", "snappy": "SNAPPY", "gzip": "GZIP", "zstd": "ZSTD"}[codec]
 		for _, c := range f.Metadata().RowGroups[0].Columns {

@@ -2,12 +2,14 @@ package s3sink
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lambda-connect/lambda-connect/core/errclass"
+	"github.com/lambda-connect/lambda-connect/core/golden"
 	"github.com/lambda-connect/lambda-connect/core/record"
 )
 
@@ -83,7 +85,7 @@ func TestObjectNamesGolden(t *testing.T) {
 		}
 		out.WriteByte('\n')
 	}
-	golden(t, "names.golden", []byte(out.String()))
+	golden.Check(t, filepath.Join("testdata", "names.golden"), []byte(out.String()))
 }
 
 // Names as Confluent's documentation and tests give them.

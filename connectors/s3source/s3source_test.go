@@ -282,43 +282,60 @@ func TestDeadlineMidObject(t *testing.T) {
 	e := newEnv(t, map[string]int32{"t": 2})
 	const n = 20000
 	obj := e.put("big.jsonl.gz", compress(t, "gz", lines(n)), "")
-	var mu sync.Mutex
-	fake := time.Now()
-	now := func() time.Time { // every look at the clock costs 20 s of a 2-minute invocation
-		mu.Lock()
-		defer mu.Unlock()
-		fake = fake.Add(20 * time.Second)
-		return fake
-	}
-	stops := 0
-	for attempt := 0; ; attempt++ {
-		if attempt > 50 {
-			t.Fatal("no progress")
-		}
-		mu.Lock()
-		start := fake
-		mu.Unlock()
-		ctx, cancel := context.WithDeadline(context.WithoutCancel(e.ctx), start.Add(2*time.Minute))
-		res, err := e.source(opts{topic: "t", records: 1000, now: now, reserve: 10 * time.Second}).Process(ctx, obj)
-		cancel()
-		if err == nil {
-			if !res.Complete {
-				t.Fatalf("%+v", res)
-			}
-			break
-		}
-		if !errors.Is(err, s3source.ErrIncomplete) || !errclass.Is(err, errclass.Retriable) {
+	e.processAcrossDeadlines(obj, opts{topic: "t", records: 1000}, func(attempt int, res s3source.Result, err error) {
+		if !errclass.Is(err, errclass.Retriable) {
 			t.Fatalf("attempt %d: %v", attempt, err)
 		}
 		if res.Produced == 0 {
 			t.Fatalf("attempt %d produced nothing: %+v %v", attempt, res, err)
 		}
+	})
+	e.exactlyOnce("t", n)
+}
+
+// processAcrossDeadlines processes obj with the source o makes, each invocation under a deadline
+// of 2 minutes on a clock of which every look costs 20 s (o.now and o.reserve are set here), until
+// an invocation completes the object. Every invocation before it must stop with ErrIncomplete, and
+// stopped (nil: none) checks it further; several must stop so.
+func (e *env) processAcrossDeadlines(obj trigger.Object, o opts, stopped func(attempt int, res s3source.Result, err error)) {
+	e.t.Helper()
+	var mu sync.Mutex
+	fake := time.Now()
+	o.now = func() time.Time { // every look at the clock costs 20 s of a 2-minute invocation
+		mu.Lock()
+		defer mu.Unlock()
+		fake = fake.Add(20 * time.Second)
+		return fake
+	}
+	o.reserve = 10 * time.Second
+	stops := 0
+	for attempt := 0; ; attempt++ {
+		if attempt > 50 {
+			e.t.Fatal("no progress")
+		}
+		mu.Lock()
+		start := fake
+		mu.Unlock()
+		ctx, cancel := context.WithDeadline(context.WithoutCancel(e.ctx), start.Add(2*time.Minute))
+		res, err := e.source(o).Process(ctx, obj)
+		cancel()
+		if err == nil {
+			if !res.Complete {
+				e.t.Fatalf("%+v", res)
+			}
+			break
+		}
+		if !errors.Is(err, s3source.ErrIncomplete) {
+			e.t.Fatalf("attempt %d: %v", attempt, err)
+		}
+		if stopped != nil {
+			stopped(attempt, res, err)
+		}
 		stops++
 	}
 	if stops < 2 {
-		t.Errorf("%d stops at the deadline, want several", stops)
+		e.t.Errorf("%d stops at the deadline, want several", stops)
 	}
-	e.exactlyOnce("t", n)
 }
 
 // lyingProducer stores the records and then reports a failure (kafka-go #1427).

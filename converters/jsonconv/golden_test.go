@@ -2,7 +2,6 @@ package jsonconv
 
 import (
 	"bytes"
-	"flag"
 	"math"
 	"math/big"
 	"os"
@@ -10,10 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-connect/lambda-connect/core/golden"
 	"github.com/lambda-connect/lambda-connect/core/record"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/envelopes from the converter's output (review every diff against Kafka Connect's behaviour: the goldens were written by hand from Connect's JsonConverterTest)")
 
 func dec(unscaled int64, scale int32) record.Decimal {
 	return record.Decimal{Unscaled: big.NewInt(unscaled), Scale: scale}
@@ -143,20 +141,10 @@ func TestGoldenEnvelopes(t *testing.T) {
 			if err != nil {
 				t.Fatalf("FromConnect: %v", err)
 			}
-			if *update {
-				if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			golden, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden = bytes.TrimSuffix(golden, []byte("\n"))
-			if !bytes.Equal(got, golden) {
-				t.Errorf("FromConnect =\n%s\nwant (%s)\n%s", got, path, golden)
-			}
-			s, v, err := c.ToConnect("topic", nil, golden)
+			// go test -update rewrites the envelopes from FromConnect's output: review every diff
+			// against Kafka Connect's behaviour (they were written by hand from JsonConverterTest).
+			envelope := bytes.TrimSuffix(golden.Check(t, path, append(got, '\n')), []byte("\n"))
+			s, v, err := c.ToConnect("topic", nil, envelope)
 			if err != nil {
 				t.Fatalf("ToConnect(golden): %v", err)
 			}

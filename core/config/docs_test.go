@@ -9,11 +9,12 @@ import (
 	"testing"
 
 	"github.com/lambda-connect/lambda-connect/core/errclass"
+	"github.com/lambda-connect/lambda-connect/core/golden"
 )
 
 func TestMarkdownGolden(t *testing.T) {
 	md := testSpec().Markdown()
-	golden(t, filepath.Join("testdata", "markdown.golden"), []byte(md))
+	golden.Check(t, filepath.Join("testdata", "markdown.golden"), []byte(md))
 	lines := strings.Split(strings.TrimSuffix(md, "\n"), "\n")
 	if len(lines) != 2+len(testSpec().Keys) {
 		t.Fatalf("%d lines, want a header, a rule and a row per key", len(lines))

@@ -13,6 +13,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/lambda-connect/lambda-connect/core/errclass"
+	"github.com/lambda-connect/lambda-connect/core/golden"
 )
 
 func marshalSorted(t *testing.T, m map[string]string) []byte {
@@ -44,7 +45,7 @@ func TestParsePropertiesGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, strings.TrimSuffix(f, ".properties")+".golden", marshalSorted(t, props))
+			golden.Check(t, strings.TrimSuffix(f, ".properties")+".golden", marshalSorted(t, props))
 		})
 	}
 }

@@ -2,13 +2,9 @@ package config
 
 import (
 	"errors"
-	"flag"
 	"fmt"
-	"os"
 	"testing"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 const (
 	jsonFormat      = "io.confluent.connect.s3.format.json.JsonFormat"
@@ -97,23 +93,6 @@ func problemsOf(t *testing.T, err error) Problems {
 		t.Fatalf("error %v carries no Problems", err)
 	}
 	return ps
-}
-
-// golden compares got with the golden file, rewriting it under -update.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
 }
 
 func panics(f func()) (msg string) {
