@@ -14,6 +14,7 @@ import (
 	"github.com/lambda-connect/lambda-connect/connectors/s3sink"
 	"github.com/lambda-connect/lambda-connect/connectors/s3source"
 	"github.com/lambda-connect/lambda-connect/connectors/s3source/reader"
+	"github.com/lambda-connect/lambda-connect/connectors/s3source/trigger"
 	"github.com/lambda-connect/lambda-connect/core/record"
 )
 
@@ -69,6 +70,36 @@ func sinkFile(t *testing.T, n int, format string) []byte {
 	return b
 }
 
+// checkSinkFile processes obj, a sinkFile of n records, with src: the invocation must complete
+// having produced all n, and the records at the sample indexes (by their index header) must hold
+// the JsonConverter's value of that row (what names one in messages). It returns the topic's
+// values by index header.
+func (e *env) checkSinkFile(src *s3source.Source, obj trigger.Object, topic string, n int, sample []int, what string) map[string]string {
+	e.t.Helper()
+	res, err := e.invoke(src, obj)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if !res.Complete || res.Produced != int64(n) {
+		e.t.Fatalf("result %+v", res)
+	}
+	got := map[string]string{}
+	for _, r := range e.read(topic) {
+		got[header(r, s3source.HeaderIndex)] = string(r.Value)
+	}
+	for _, i := range sample {
+		user := "null"
+		if i%5 != 0 {
+			user = fmt.Sprintf(`"u%d"`, i%7)
+		}
+		want := fmt.Sprintf(`{"id":%d,"user":%s,"tags":["a","%s"]}`, i, user, strings.Repeat("x", i%3))
+		if got[fmt.Sprint(i)] != want {
+			e.t.Errorf("%s %d: %s, want %s", what, i, got[fmt.Sprint(i)], want)
+		}
+	}
+	return got
+}
+
 // A Parquet object written by the S3 sink is read back with ranged GETs, each row a record
 // whose value the JsonConverter writes.
 func TestParquetObject(t *testing.T) {
@@ -77,27 +108,7 @@ func TestParquetObject(t *testing.T) {
 	obj := e.put("in/events.parquet", sinkParquet(t, n), "")
 	counter := &countingS3{ObjectAPI: e.s3}
 	src := e.source(opts{topic: "rows", format: reader.Parquet, s3: counter})
-	res, err := e.invoke(src, obj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !res.Complete || res.Produced != n {
-		t.Fatalf("result %+v", res)
-	}
-	got := map[string]string{}
-	for _, r := range e.read("rows") {
-		got[header(r, s3source.HeaderIndex)] = string(r.Value)
-	}
-	for _, i := range []int{0, 1, 2, 1234, n - 1} {
-		user := "null"
-		if i%5 != 0 {
-			user = fmt.Sprintf(`"u%d"`, i%7)
-		}
-		want := fmt.Sprintf(`{"id":%d,"user":%s,"tags":["a","%s"]}`, i, user, strings.Repeat("x", i%3))
-		if got[fmt.Sprint(i)] != want {
-			t.Errorf("row %d: %s, want %s", i, got[fmt.Sprint(i)], want)
-		}
-	}
+	got := e.checkSinkFile(src, obj, "rows", n, []int{0, 1, 2, 1234, n - 1}, "row")
 	if len(got) != n {
 		t.Errorf("%d records, want %d", len(got), n)
 	}
@@ -125,27 +136,7 @@ func TestAvroObject(t *testing.T) {
 	e := newEnv(t, map[string]int32{"rows": 2})
 	const n = 500
 	obj := e.put("in/events.avro", sinkFile(t, n, "avro"), "")
-	res, err := e.invoke(e.source(opts{topic: "rows", format: reader.Avro}), obj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !res.Complete || res.Produced != n {
-		t.Fatalf("result %+v", res)
-	}
-	got := map[string]string{}
-	for _, r := range e.read("rows") {
-		got[header(r, s3source.HeaderIndex)] = string(r.Value)
-	}
-	for _, i := range []int{0, 1, 2, 123, n - 1} {
-		user := "null"
-		if i%5 != 0 {
-			user = fmt.Sprintf(`"u%d"`, i%7)
-		}
-		want := fmt.Sprintf(`{"id":%d,"user":%s,"tags":["a","%s"]}`, i, user, strings.Repeat("x", i%3))
-		if got[fmt.Sprint(i)] != want {
-			t.Errorf("record %d: %s, want %s", i, got[fmt.Sprint(i)], want)
-		}
-	}
+	e.checkSinkFile(e.source(opts{topic: "rows", format: reader.Avro}), obj, "rows", n, []int{0, 1, 2, 123, n - 1}, "record")
 }
 
 type seqRow struct {

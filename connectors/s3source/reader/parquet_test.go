@@ -82,32 +82,40 @@ func TestParquetRoundTrip(t *testing.T) {
 			if !bytes.HasPrefix(b, []byte("PAR1")) || !bytes.HasSuffix(b, []byte("PAR1")) {
 				t.Fatalf("not a Parquet file: % x...", b[:8])
 			}
-			r, err := reader.New(reader.Source{ReaderAt: bytes.NewReader(b), Size: int64(len(b))}, reader.Options{Format: reader.Parquet})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, want := range recs {
-				rec, err := r.Next()
-				if err != nil {
-					t.Fatalf("record %d: %v", i, err)
-				}
-				if rec.Index != int64(i) {
-					t.Fatalf("index %d, want %d", rec.Index, i)
-				}
-				if g, w := plain(rec.Data), plain(want.ValueData); g != w {
-					t.Fatalf("record %d:\n got %v\nwant %v", i, g, w)
-				}
-				if i == 4 && testing.Verbose() {
-					t.Logf("record 4: %v", plain(rec.Data))
-				}
-				if i == 0 {
-					checkSchema(t, rec.Schema, want.ValueSchema)
-				}
-			}
-			if _, err := r.Next(); !errors.Is(err, io.EOF) {
-				t.Fatalf("after the last record: %v", err)
-			}
+			checkRoundTrip(t, reader.Source{ReaderAt: bytes.NewReader(b), Size: int64(len(b))}, reader.Parquet, recs, true)
 		})
+	}
+}
+
+// checkRoundTrip reads src in the given format and checks that it holds exactly recs, in order:
+// each record's index, value and (for the first) schema, then io.EOF. With logFifth, a verbose
+// run logs the fifth record.
+func checkRoundTrip(t *testing.T, src reader.Source, format reader.Format, recs []record.Record, logFifth bool) {
+	t.Helper()
+	r, err := reader.New(src, reader.Options{Format: format})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range recs {
+		rec, err := r.Next()
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		if rec.Index != int64(i) {
+			t.Fatalf("index %d, want %d", rec.Index, i)
+		}
+		if g, w := plain(rec.Data), plain(want.ValueData); g != w {
+			t.Fatalf("record %d:\n got %v\nwant %v", i, g, w)
+		}
+		if logFifth && i == 4 && testing.Verbose() {
+			t.Logf("record 4: %v", plain(rec.Data))
+		}
+		if i == 0 {
+			checkSchema(t, rec.Schema, want.ValueSchema)
+		}
+	}
+	if _, err := r.Next(); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the last record: %v", err)
 	}
 }
 
@@ -196,27 +204,34 @@ func TestParquetErrors(t *testing.T) {
 	}
 }
 
+// fuzzRead opens src in the given format and reads up to 1000 records: it fails unless opening
+// fails with a BadRecord error or reading ends at io.EOF, a BadRecord error or the limit.
+func fuzzRead(t *testing.T, src reader.Source, format reader.Format) {
+	t.Helper()
+	r, err := reader.New(src, reader.Options{Format: format})
+	if err != nil {
+		if !errclass.Is(err, errclass.BadRecord) {
+			t.Fatalf("New: %v", err)
+		}
+		return
+	}
+	for i := 0; i < 1000; i++ {
+		if _, err := r.Next(); err != nil {
+			if errors.Is(err, io.EOF) || errclass.Is(err, errclass.BadRecord) {
+				return
+			}
+			t.Fatalf("Next: %v", err)
+		}
+	}
+}
+
 // FuzzParquet: any bytes either fail to open with a BadRecord error or read to the end
 // without panicking.
 func FuzzParquet(f *testing.F) {
 	f.Add(encodeSink(f, map[string]string{"format.class": "parquet", "parquet.codec": "none"}, readertest.RichRecords(4)))
 	f.Add([]byte("PAR1\x00\x00\x00\x00PAR1"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r, err := reader.New(reader.Source{ReaderAt: bytes.NewReader(b), Size: int64(len(b))}, reader.Options{Format: reader.Parquet})
-		if err != nil {
-			if !errclass.Is(err, errclass.BadRecord) {
-				t.Fatalf("New: %v", err)
-			}
-			return
-		}
-		for i := 0; i < 1000; i++ {
-			if _, err := r.Next(); err != nil {
-				if errors.Is(err, io.EOF) || errclass.Is(err, errclass.BadRecord) {
-					return
-				}
-				t.Fatalf("Next: %v", err)
-			}
-		}
+		fuzzRead(t, reader.Source{ReaderAt: bytes.NewReader(b), Size: int64(len(b))}, reader.Parquet)
 	})
 }
 
@@ -231,28 +246,7 @@ func TestAvroRoundTrip(t *testing.T) {
 			if again := encodeSink(t, map[string]string{"format.class": "avro", "avro.codec": codec}, recs); !bytes.Equal(again, b) {
 				t.Fatal("the same records made different bytes")
 			}
-			r, err := reader.New(reader.Source{Body: bytes.NewReader(b)}, reader.Options{Format: reader.Avro})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, want := range recs {
-				rec, err := r.Next()
-				if err != nil {
-					t.Fatalf("record %d: %v", i, err)
-				}
-				if rec.Index != int64(i) {
-					t.Fatalf("index %d, want %d", rec.Index, i)
-				}
-				if g, w := plain(rec.Data), plain(want.ValueData); g != w {
-					t.Fatalf("record %d:\n got %v\nwant %v", i, g, w)
-				}
-				if i == 0 {
-					checkSchema(t, rec.Schema, want.ValueSchema)
-				}
-			}
-			if _, err := r.Next(); !errors.Is(err, io.EOF) {
-				t.Fatalf("after the last record: %v", err)
-			}
+			checkRoundTrip(t, reader.Source{Body: bytes.NewReader(b)}, reader.Avro, recs, false)
 		})
 	}
 }
@@ -277,21 +271,7 @@ func TestAvroErrors(t *testing.T) {
 func FuzzAvro(f *testing.F) {
 	f.Add(encodeSink(f, map[string]string{"format.class": "avro"}, readertest.RichRecords(3)))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r, err := reader.New(reader.Source{Body: bytes.NewReader(b)}, reader.Options{Format: reader.Avro})
-		if err != nil {
-			if !errclass.Is(err, errclass.BadRecord) {
-				t.Fatalf("New: %v", err)
-			}
-			return
-		}
-		for i := 0; i < 1000; i++ {
-			if _, err := r.Next(); err != nil {
-				if errors.Is(err, io.EOF) || errclass.Is(err, errclass.BadRecord) {
-					return
-				}
-				t.Fatalf("Next: %v", err)
-			}
-		}
+		fuzzRead(t, reader.Source{Body: bytes.NewReader(b)}, reader.Avro)
 	})
 }
 
