@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -203,15 +202,11 @@ func runBackfill(ctx context.Context, e *env, args []string) int {
 		return usageErr(e, "backfill", errs...)
 	}
 
-	logW := io.Discard
-	if o.logPath != "" {
-		f, err := os.OpenFile(o.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			return failed(e, "backfill", errclass.New(errclass.BadConfig, "--log", err), "")
-		}
-		defer f.Close()
-		logW = f
+	logW, closeLog, err := openLog(o.logPath, io.Discard)
+	if err != nil {
+		return failed(e, "backfill", err, "")
 	}
+	defer closeLog()
 	b, closeFn, err := newBackfill(ctx, e, o, logW)
 	if err != nil {
 		return sourceConfigFailed(e, "backfill", err)
@@ -221,12 +216,8 @@ func runBackfill(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return failed(e, "backfill", err, fmt.Sprintf("Check that s3://%s answers (AWS_REGION, AWS_ENDPOINT_URL_S3, credentials) and the checkpoints table exists, then run again.", o.bucket))
 	}
-	if o.output == outputJSON {
-		if err := writeJSON(e.stdout, rep); err != nil {
-			return exitFail
-		}
-	} else {
-		io.WriteString(e.stdout, rep.text())
+	if err := printReport(e, o.output, rep); err != nil {
+		return exitFail
 	}
 	if rep.Failed > 0 {
 		fmt.Fprintf(e.stderr, "%s backfill: %s failed. Fix the cause and run '%s backfill --sweep s3://%s/%s': it sends only what is not complete.\n",
@@ -257,13 +248,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string, e *env) (pos []string, c
 
 // sourceConfigFailed reports a source configuration that does not build, and returns exitFail.
 func sourceConfigFailed(e *env, name string, err error) int {
-	var probs config.Problems
-	if errors.As(err, &probs) {
-		fmt.Fprintf(e.stderr, "%s %s: the S3 source configuration has %s:\n", prog, name, plural(len(probs), "problem", "problems"))
-		for _, p := range probs {
-			fmt.Fprintf(e.stderr, "  %s\n", p)
-		}
-		fmt.Fprintf(e.stderr, "Fix them: the settings are the s3-source function's (CONNECT_* variables or --connector-config FILE).\n")
+	if printProblems(e, name, "S3 source", err, "Fix them: the settings are the s3-source function's (CONNECT_* variables or --connector-config FILE).") {
 		return exitFail
 	}
 	if errclass.Of(err) == errclass.BadConfig {
@@ -274,11 +259,7 @@ func sourceConfigFailed(e *env, name string, err error) int {
 
 // newBackfill builds the S3 source as functions/s3-source does, and what backfill needs of it.
 func newBackfill(ctx context.Context, e *env, o backfillOptions, logW io.Writer) (*backfill, func(), error) {
-	environ := environOf(e)
-	if o.file != "" {
-		environ = append(environ, config.FileEnv+"="+o.file)
-	}
-	c, err := config.Load(s3source.Spec(), environ)
+	c, err := loadConfig(e, s3source.Spec(), o.file)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -204,6 +204,17 @@ func collectSettings(spec *config.Spec, environ []string, path string) (settings
 	return s, nil
 }
 
+// loadConfig loads the settings of spec as the function does at cold start: from the CONNECT_*
+// variables and the settings file, the one file names (--file, --connector-config) or else
+// the one CONNECTOR_CONFIG_FILE names.
+func loadConfig(e *env, spec *config.Spec, file string) (*config.Config, error) {
+	environ := environOf(e)
+	if file != "" {
+		environ = append(environ, config.FileEnv+"="+file)
+	}
+	return config.Load(spec, environ)
+}
+
 // checked is a configuration checked as the function checks it at cold start, and beyond.
 type checked struct {
 	// config is the parsed configuration; nil when any problem was found.

@@ -198,24 +198,14 @@ func runDLQReplay(ctx context.Context, e *env, args []string) int {
 		return usageErr(e, "dlq replay", errs...)
 	}
 	cn, _ := findConnector(o.connector)
-	logW := io.Discard
-	if o.logPath != "" {
-		f, err := os.OpenFile(o.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			return failed(e, "dlq replay", errclass.New(errclass.BadConfig, "--log", err), "")
-		}
-		defer f.Close()
-		logW = f
+	logW, closeLog, err := openLog(o.logPath, io.Discard)
+	if err != nil {
+		return failed(e, "dlq replay", err, "")
 	}
+	defer closeLog()
 	rp, err := newReplayer(ctx, e, cn, o, logW)
 	if err != nil {
-		var probs config.Problems
-		if errors.As(err, &probs) {
-			fmt.Fprintf(e.stderr, "%s dlq replay: the %s configuration has %s:\n", prog, cn.name, plural(len(probs), "problem", "problems"))
-			for _, p := range probs {
-				fmt.Fprintf(e.stderr, "  %s\n", p)
-			}
-			fmt.Fprintf(e.stderr, "Fix them ('%s validate --connector %s' checks the settings).\n", prog, cn.name)
+		if printProblems(e, "dlq replay", cn.name, err, fmt.Sprintf("Fix them ('%s validate --connector %s' checks the settings).", prog, cn.name)) {
 			return exitFail
 		}
 		if errclass.Of(err) == errclass.BadConfig && strings.Contains(err.Error(), sink.KeyOffsetsTable) {
@@ -227,12 +217,8 @@ func runDLQReplay(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return failed(e, "dlq replay", err, "Nothing past what the report shows was replayed; run again when the cause is fixed: what was replayed is skipped.")
 	}
-	if o.output == outputJSON {
-		if err := writeJSON(e.stdout, rep); err != nil {
-			return exitFail
-		}
-	} else {
-		io.WriteString(e.stdout, rep.text())
+	if err := printReport(e, o.output, rep); err != nil {
+		return exitFail
 	}
 	if rep.Failed > 0 {
 		fmt.Fprintf(e.stderr, "%s dlq replay: %s still failing (reasons above); fix the cause and replay again: what was replayed is skipped.\n",
@@ -260,11 +246,7 @@ type offsetLister interface {
 // newReplayer builds the sink as its function does, with the replay's connector name, no
 // dead-letter destination and errors.tolerance=none.
 func newReplayer(ctx context.Context, e *env, cn *connector, o replayOptions, logW io.Writer) (*replayer, error) {
-	environ := environOf(e)
-	if o.file != "" {
-		environ = append(environ, config.FileEnv+"="+o.file)
-	}
-	c, err := config.Load(cn.spec(), environ)
+	c, err := loadConfig(e, cn.spec(), o.file)
 	if err != nil {
 		return nil, err
 	}

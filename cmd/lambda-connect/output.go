@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/lambda-connect/lambda-connect/core/config"
+	"github.com/lambda-connect/lambda-connect/core/errclass"
 )
 
 // Values of --output.
@@ -40,6 +44,22 @@ func writeJSONLine(w io.Writer, v any) error {
 	return err
 }
 
+// textReport is a command's summary that has a text form besides its JSON one.
+type textReport interface {
+	text() string
+}
+
+// printReport writes a command's summary to stdout: with --output json as one JSON document,
+// else as its text. It returns the JSON encoding's error; a failed write of the text is not
+// reported.
+func printReport(e *env, output string, rep textReport) error {
+	if output == outputJSON {
+		return writeJSON(e.stdout, rep)
+	}
+	io.WriteString(e.stdout, rep.text())
+	return nil
+}
+
 // table writes aligned columns.
 func table(w io.Writer, header string, rows [][]string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -64,6 +84,35 @@ func failed(e *env, name string, err error, next string) int {
 		fmt.Fprintln(e.stderr, next)
 	}
 	return exitFail
+}
+
+// printProblems reports the settings problems err holds, if it holds any, on stderr: a line
+// "prog name: the what configuration has N problems:", one line a problem, then fix. It says
+// whether it did.
+func printProblems(e *env, name, what string, err error, fix string) bool {
+	var probs config.Problems
+	if !errors.As(err, &probs) {
+		return false
+	}
+	fmt.Fprintf(e.stderr, "%s %s: the %s configuration has %s:\n", prog, name, what, plural(len(probs), "problem", "problems"))
+	for _, p := range probs {
+		fmt.Fprintf(e.stderr, "  %s\n", p)
+	}
+	fmt.Fprintln(e.stderr, fix)
+	return true
+}
+
+// openLog returns where a command's logs go: the file at path (--log), appended to, or def
+// when path is empty, and the function that closes the file.
+func openLog(path string, def io.Writer) (io.Writer, func(), error) {
+	if path == "" {
+		return def, func() {}, nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, nil, errclass.New(errclass.BadConfig, "--log", err)
+	}
+	return f, func() { f.Close() }, nil
 }
 
 // environOf returns the process environment a command sees.

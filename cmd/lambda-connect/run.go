@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -140,25 +139,15 @@ func runRun(ctx context.Context, e *env, args []string) int {
 		return usageErr(e, "run", errs...)
 	}
 
-	logW := e.stderr
-	if o.logPath != "" {
-		f, err := os.OpenFile(o.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			return failed(e, "run", errclass.New(errclass.BadConfig, "--log", err), "")
-		}
-		defer f.Close()
-		logW = f
+	logW, closeLog, err := openLog(o.logPath, e.stderr)
+	if err != nil {
+		return failed(e, "run", err, "")
 	}
+	defer closeLog()
 	r, err := newRunner(ctx, e, cn, o, logW)
 	if err != nil {
-		var probs config.Problems
 		switch {
-		case errors.As(err, &probs):
-			fmt.Fprintf(e.stderr, "%s run: the %s configuration has %s:\n", prog, cn.name, plural(len(probs), "problem", "problems"))
-			for _, p := range probs {
-				fmt.Fprintf(e.stderr, "  %s\n", p)
-			}
-			fmt.Fprintf(e.stderr, "Fix them ('%s validate --connector %s' checks the settings without running).\n", prog, cn.name)
+		case printProblems(e, "run", cn.name, err, fmt.Sprintf("Fix them ('%s validate --connector %s' checks the settings without running).", prog, cn.name)):
 			return exitFail
 		case errclass.Of(err) == errclass.BadConfig && strings.Contains(err.Error(), sink.KeyOffsetsTable):
 			return failed(e, "run", err, fmt.Sprintf("Set %s to the offsets table, or give --offsets-file FILE to keep offsets in a local file.", config.EnvName(sink.KeyOffsetsTable)))
@@ -192,11 +181,7 @@ type runner struct {
 }
 
 func newRunner(ctx context.Context, e *env, cn *connector, o runOptions, logW io.Writer) (*runner, error) {
-	environ := environOf(e)
-	if o.file != "" {
-		environ = append(environ, config.FileEnv+"="+o.file)
-	}
-	c, err := config.Load(cn.spec(), environ)
+	c, err := loadConfig(e, cn.spec(), o.file)
 	if err != nil {
 		return nil, err
 	}

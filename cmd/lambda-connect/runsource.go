@@ -159,25 +159,15 @@ func runSource(ctx context.Context, e *env, args []string) int {
 		return usageErr(e, "run s3-source", errs...)
 	}
 
-	logW := e.stderr
-	if o.logPath != "" {
-		f, err := os.OpenFile(o.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			return failed(e, "run s3-source", errclass.New(errclass.BadConfig, "--log", err), "")
-		}
-		defer f.Close()
-		logW = f
+	logW, closeLog, err := openLog(o.logPath, e.stderr)
+	if err != nil {
+		return failed(e, "run s3-source", err, "")
 	}
+	defer closeLog()
 	r, err := newSourceRunner(ctx, e, o, logW)
 	if err != nil {
-		var probs config.Problems
 		switch {
-		case errors.As(err, &probs):
-			fmt.Fprintf(e.stderr, "%s run s3-source: the s3-source configuration has %s:\n", prog, plural(len(probs), "problem", "problems"))
-			for _, p := range probs {
-				fmt.Fprintf(e.stderr, "  %s\n", p)
-			}
-			fmt.Fprintf(e.stderr, "Fix them: the settings are the function's (CONNECT_* variables, --file or $%s).\n", config.FileEnv)
+		case printProblems(e, "run s3-source", "s3-source", err, "Fix them: the settings are the function's (CONNECT_* variables, --file or $"+config.FileEnv+")."):
 			return exitFail
 		case errclass.Of(err) == errclass.BadConfig:
 			return failed(e, "run s3-source", err, "This is a configuration problem: check the flags and the CONNECT_* settings.")
@@ -214,11 +204,7 @@ type sourceRunner struct {
 }
 
 func newSourceRunner(ctx context.Context, e *env, o runSourceOptions, logW io.Writer) (*sourceRunner, error) {
-	environ := environOf(e)
-	if o.file != "" {
-		environ = append(environ, config.FileEnv+"="+o.file)
-	}
-	c, err := config.Load(s3source.Spec(), environ)
+	c, err := loadConfig(e, s3source.Spec(), o.file)
 	if err != nil {
 		return nil, err
 	}
