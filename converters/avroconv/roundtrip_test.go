@@ -3,9 +3,7 @@ package avroconv
 import (
 	"bytes"
 	"fmt"
-	"math"
 	"math/big"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -16,61 +14,11 @@ import (
 	"github.com/lambda-connect/lambda-connect/core/record"
 )
 
-// equalData compares Connect data, decimals by value and times by instant.
+// equalData compares Connect data as record.DataEquality does (decimals by value, times by
+// instant), struct schemas with schemaEqual and floats by their bits: a NaN must keep its bits, and
+// -0 its sign, through a round trip.
 func equalData(a, b any) bool {
-	switch x := a.(type) {
-	case nil:
-		return b == nil
-	case record.Decimal:
-		y, ok := b.(record.Decimal)
-		return ok && x.Scale == y.Scale && x.String() == y.String()
-	case time.Time:
-		y, ok := b.(time.Time)
-		return ok && x.Equal(y)
-	case float32: // NaN equals NaN here: the bits must survive
-		y, ok := b.(float32)
-		return ok && math.Float32bits(x) == math.Float32bits(y)
-	case float64:
-		y, ok := b.(float64)
-		return ok && math.Float64bits(x) == math.Float64bits(y)
-	case []byte:
-		y, ok := b.([]byte)
-		return ok && bytes.Equal(x, y)
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !equalData(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case []record.MapEntry:
-		y, ok := b.([]record.MapEntry)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !equalData(x[i].Key, y[i].Key) || !equalData(x[i].Value, y[i].Value) {
-				return false
-			}
-		}
-		return true
-	case *record.StructValue:
-		y, ok := b.(*record.StructValue)
-		if !ok || len(x.Values) != len(y.Values) || !schemaEqual(x.Schema, y.Schema) {
-			return false
-		}
-		for i := range x.Values {
-			if !equalData(x.Values[i], y.Values[i]) {
-				return false
-			}
-		}
-		return true
-	}
-	return reflect.DeepEqual(a, b)
+	return record.DataEquality{StructSchemas: schemaEqual, FloatBits: true}.Equal(a, b)
 }
 
 func opt(s record.Schema) *record.Schema { s.Optional = true; return &s }

@@ -1,6 +1,7 @@
 package jsonconv
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 
@@ -90,6 +91,20 @@ func BenchmarkEnvelope(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkCompileSchema measures reading envelope1KB's schema, as ToConnect does when it is not
+// cached.
+func BenchmarkCompileSchema(b *testing.B) {
+	c := newConv(b, nil)
+	at := bytes.Index(envelope1KB, []byte(`{"type":"struct"`))
+	b.SetBytes(int64(len(envelope1KB)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.compile(envelope1KB, at); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 func TestBenchmarkInputs(t *testing.T) {

@@ -1,12 +1,10 @@
 package jsonconv
 
 import (
-	"bytes"
 	"encoding/base64"
 	"fmt"
 	"math"
 	"math/big"
-	"reflect"
 	"slices"
 	"strconv"
 	"time"
@@ -647,73 +645,8 @@ func SchemaEqual(a, b *record.Schema) bool {
 	return SchemaEqual(a.Key, b.Key) && SchemaEqual(a.Value, b.Value) && valueEqual(a.Default, b.Default)
 }
 
-// valueEqual compares Connect data for schema equality (defaults). It is off the hot path.
+// valueEqual compares Connect data for schema equality (defaults) as record.DataEquality does,
+// the schemas of struct values with SchemaEqual. It is off the hot path.
 func valueEqual(a, b any) bool {
-	switch x := a.(type) {
-	case nil:
-		return b == nil
-	case []byte:
-		y, ok := b.([]byte)
-		return ok && bytes.Equal(x, y)
-	case record.Decimal:
-		y, ok := b.(record.Decimal)
-		return ok && x.Scale == y.Scale && (x.Unscaled == nil) == (y.Unscaled == nil) && (x.Unscaled == nil || x.Unscaled.Cmp(y.Unscaled) == 0)
-	case time.Time:
-		y, ok := b.(time.Time)
-		return ok && x.Equal(y)
-	case *record.StructValue:
-		y, ok := b.(*record.StructValue)
-		if !ok || x == nil || y == nil {
-			return ok && x == y
-		}
-		if !SchemaEqual(x.Schema, y.Schema) || len(x.Values) != len(y.Values) {
-			return false
-		}
-		for i := range x.Values {
-			if !valueEqual(x.Values[i], y.Values[i]) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !valueEqual(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case []record.MapEntry:
-		y, ok := b.([]record.MapEntry)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !valueEqual(x[i].Key, y[i].Key) || !valueEqual(x[i].Value, y[i].Value) {
-				return false
-			}
-		}
-		return true
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for k, v := range x {
-			if w, ok := y[k]; !ok || !valueEqual(v, w) {
-				return false
-			}
-		}
-		return true
-	case float64:
-		y, ok := b.(float64)
-		return ok && (x == y || x != x && y != y)
-	case float32:
-		y, ok := b.(float32)
-		return ok && (x == y || x != x && y != y)
-	}
-	return reflect.DeepEqual(a, b)
+	return record.DataEquality{StructSchemas: SchemaEqual}.Equal(a, b)
 }

@@ -199,6 +199,13 @@ const (
 	kTimestamp
 )
 
+// typeKinds is the kind of each schema type, before its name makes it a logical type.
+var typeKinds = map[record.Type]kind{
+	record.Boolean: kBool, record.Int8: kInt8, record.Int16: kInt16, record.Int32: kInt32,
+	record.Int64: kInt64, record.Float32: kFloat32, record.Float64: kFloat64, record.Bytes: kBytes,
+	record.String: kString, record.Array: kArray, record.Map: kMap, record.Struct: kStruct,
+}
+
 // compiled is a schema read from JSON with what converting data under it needs.
 type compiled struct {
 	s        *record.Schema
@@ -233,17 +240,39 @@ const (
 	indexedFields = 12
 )
 
-// schemaMembers are the members of a schema object Connect reads (the offsets of their values).
-type schemaMembers struct {
-	typ, optional, name, version, doc, parameters, def, fields, keys, values, items, field int
-}
+// The members of a schema object Connect reads, as indexes of schemaMembers.
+const (
+	mType = iota
+	mOptional
+	mName
+	mVersion
+	mDoc
+	mParameters
+	mDefault
+	mFields
+	mKeys
+	mValues
+	mItems
+	numMembers
+)
+
+// memberNames are the names of the members of a schema object Connect reads, by index.
+var memberNames = [numMembers]string{mType: "type", mOptional: "optional", mName: "name",
+	mVersion: "version", mDoc: "doc", mParameters: "parameters", mDefault: "default",
+	mFields: "fields", mKeys: "keys", mValues: "values", mItems: "items"}
+
+// schemaMembers holds the offset of the value of each member of a schema object (-1: absent).
+type schemaMembers [numMembers]int
 
 // compile reads the validated schema JSON at data[i], as Connect's asConnectSchema.
 func (c *Converter) compile(data []byte, i int) (*compiled, error) {
 	if data[i] != '{' {
 		return nil, errAt("must contain a \"type\" field, got " + jsonKind(data[i]))
 	}
-	m := schemaMembers{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1}
+	var m schemaMembers
+	for n := range m {
+		m[n] = -1
+	}
 	j := skipWS(data, i+1)
 	for data[j] != '}' {
 		raw, escaped, k := keyAt(data, j)
@@ -252,29 +281,11 @@ func (c *Converter) compile(data []byte, i int) (*compiled, error) {
 			key, _ = readString(data, j)
 		}
 		k = skipWS(data, skipWS(data, k)+1)
-		switch key {
-		case "type":
-			m.typ = k
-		case "optional":
-			m.optional = k
-		case "name":
-			m.name = k
-		case "version":
-			m.version = k
-		case "doc":
-			m.doc = k
-		case "parameters":
-			m.parameters = k
-		case "default":
-			m.def = k
-		case "fields":
-			m.fields = k
-		case "keys":
-			m.keys = k
-		case "values":
-			m.values = k
-		case "items":
-			m.items = k
+		for n, name := range memberNames {
+			if key == name {
+				m[n] = k
+				break
+			}
 		}
 		k = skipWS(data, skipValue(data, k))
 		if data[k] == ',' {
@@ -282,87 +293,68 @@ func (c *Converter) compile(data []byte, i int) (*compiled, error) {
 		}
 		j = k
 	}
-	if m.typ < 0 || data[m.typ] != '"' {
+	if m[mType] < 0 || data[m[mType]] != '"' {
 		return nil, errAt("must contain a \"type\" field")
 	}
-	typ, _ := readString(data, m.typ)
-	s := &record.Schema{}
-	cs := &compiled{s: s}
-	switch typ {
-	case "boolean":
-		s.Type, cs.kind = record.Boolean, kBool
-	case "int8":
-		s.Type, cs.kind = record.Int8, kInt8
-	case "int16":
-		s.Type, cs.kind = record.Int16, kInt16
-	case "int32":
-		s.Type, cs.kind = record.Int32, kInt32
-	case "int64":
-		s.Type, cs.kind = record.Int64, kInt64
-	case "float":
-		s.Type, cs.kind = record.Float32, kFloat32
-	case "double":
-		s.Type, cs.kind = record.Float64, kFloat64
-	case "bytes":
-		s.Type, cs.kind = record.Bytes, kBytes
-	case "string":
-		s.Type, cs.kind = record.String, kString
-	case "array":
-		s.Type, cs.kind = record.Array, kArray
-		if m.items < 0 || data[m.items] == 'n' {
+	typ, _ := readString(data, m[mType])
+	typeKind, ok := typeKinds[record.Type(typ)]
+	if !ok {
+		return nil, errAt(fmt.Sprintf("unknown schema type %q", typ))
+	}
+	s := &record.Schema{Type: record.Type(typ)}
+	cs := &compiled{s: s, kind: typeKind}
+	switch typeKind {
+	case kArray:
+		if m[mItems] < 0 || data[m[mItems]] == 'n' {
 			return nil, errAt("array schema did not specify the element type (\"items\")")
 		}
-		elem, err := c.compile(data, m.items)
+		elem, err := c.compile(data, m[mItems])
 		if err != nil {
 			return nil, inField(err, "items")
 		}
 		cs.elem, s.Value = elem, elem.s
-	case "map":
-		s.Type, cs.kind = record.Map, kMap
-		if m.keys < 0 || data[m.keys] == 'n' {
+	case kMap:
+		if m[mKeys] < 0 || data[m[mKeys]] == 'n' {
 			return nil, errAt("map schema did not specify the key type (\"keys\")")
 		}
-		if m.values < 0 || data[m.values] == 'n' {
+		if m[mValues] < 0 || data[m[mValues]] == 'n' {
 			return nil, errAt("map schema did not specify the value type (\"values\")")
 		}
-		key, err := c.compile(data, m.keys)
+		key, err := c.compile(data, m[mKeys])
 		if err != nil {
 			return nil, inField(err, "keys")
 		}
-		val, err := c.compile(data, m.values)
+		val, err := c.compile(data, m[mValues])
 		if err != nil {
 			return nil, inField(err, "values")
 		}
 		cs.key, cs.elem, s.Key, s.Value = key, val, key.s, val.s
-	case "struct":
-		s.Type, cs.kind = record.Struct, kStruct
-		if m.fields < 0 || data[m.fields] != '[' {
+	case kStruct:
+		if m[mFields] < 0 || data[m[mFields]] != '[' {
 			return nil, errAt("struct schema's \"fields\" is not an array")
 		}
-		if err := c.compileFields(data, m.fields, cs); err != nil {
+		if err := c.compileFields(data, m[mFields], cs); err != nil {
 			return nil, err
 		}
-	default:
-		return nil, errAt(fmt.Sprintf("unknown schema type %q", typ))
 	}
-	if m.optional >= 0 && data[m.optional] == 't' {
+	if m[mOptional] >= 0 && data[m[mOptional]] == 't' {
 		s.Optional = true
 	}
-	if m.name >= 0 && data[m.name] == '"' {
-		s.Name, _ = readString(data, m.name)
+	if m[mName] >= 0 && data[m[mName]] == '"' {
+		s.Name, _ = readString(data, m[mName])
 	}
-	if m.version >= 0 {
-		if end, integral := numberEnd(data, m.version); integral && jsonKind(data[m.version]) == "number" {
-			if v, ok := parseIntLit(data[m.version:end]); ok {
+	if m[mVersion] >= 0 {
+		if end, integral := numberEnd(data, m[mVersion]); integral && jsonKind(data[m[mVersion]]) == "number" {
+			if v, ok := parseIntLit(data[m[mVersion]:end]); ok {
 				s.Version = int32(v)
 			}
 		}
 	}
-	if m.doc >= 0 && data[m.doc] == '"' {
-		s.Doc, _ = readString(data, m.doc)
+	if m[mDoc] >= 0 && data[m[mDoc]] == '"' {
+		s.Doc, _ = readString(data, m[mDoc])
 	}
-	if m.parameters >= 0 && data[m.parameters] == '{' {
-		params, err := readParameters(data, m.parameters)
+	if m[mParameters] >= 0 && data[m[mParameters]] == '{' {
+		params, err := readParameters(data, m[mParameters])
 		if err != nil {
 			return nil, err
 		}
@@ -386,8 +378,8 @@ func (c *Converter) compile(data []byte, i int) (*compiled, error) {
 	case record.TimestampName:
 		cs.kind = kTimestamp
 	}
-	if m.def >= 0 {
-		def, _, err := c.convert(data, m.def, cs)
+	if m[mDefault] >= 0 {
+		def, _, err := c.convert(data, m[mDefault], cs)
 		if err != nil {
 			return nil, inField(err, "default")
 		}

@@ -2,18 +2,16 @@ package registrytest
 
 import (
 	"errors"
-	"flag"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/lambda-connect/lambda-connect/converters"
 	"github.com/lambda-connect/lambda-connect/converters/jsonconv"
 	"github.com/lambda-connect/lambda-connect/converters/registryconv"
 	"github.com/lambda-connect/lambda-connect/converters/schemaregistry"
 	"github.com/lambda-connect/lambda-connect/core/errclass"
+	"github.com/lambda-connect/lambda-connect/core/golden"
 	"github.com/lambda-connect/lambda-connect/core/record"
 )
 
@@ -42,51 +40,10 @@ func MustToConnect(t testing.TB, c converters.Converter, topic string, frame []b
 	return s, v
 }
 
-// EqualData compares Connect data: structs (not their schemas), arrays and maps element by
-// element, decimals and times by value, the rest with reflect.DeepEqual.
+// EqualData compares Connect data as record.EqualData does: structs by their values (not their
+// schemas), arrays and maps element by element, decimals and times by value.
 func EqualData(a, b any) bool {
-	switch x := a.(type) {
-	case *record.StructValue:
-		y, ok := b.(*record.StructValue)
-		if !ok || len(x.Values) != len(y.Values) {
-			return false
-		}
-		for i := range x.Values {
-			if !EqualData(x.Values[i], y.Values[i]) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !EqualData(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case []record.MapEntry:
-		y, ok := b.([]record.MapEntry)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !EqualData(x[i].Key, y[i].Key) || !EqualData(x[i].Value, y[i].Value) {
-				return false
-			}
-		}
-		return true
-	case record.Decimal:
-		y, ok := b.(record.Decimal)
-		return ok && x.Scale == y.Scale && x.Unscaled.Cmp(y.Unscaled) == 0
-	case time.Time:
-		y, ok := b.(time.Time)
-		return ok && x.Equal(y)
-	}
-	return reflect.DeepEqual(a, b)
+	return record.EqualData(a, b)
 }
 
 // Dump returns s as Connect's JSON converter writes schemas, for failure messages.
@@ -96,24 +53,12 @@ func Dump(s *record.Schema) string {
 	return string(b)
 }
 
-// update is the -update flag of the tests that use Golden.
-var update = flag.Bool("update", false, "rewrite the golden files")
-
 // Golden compares got with the golden file at path, rewriting the file first with go test
-// -update.
+// -update (the flag golden.Check defines), and stops the test when they differ.
 func Golden(t *testing.T, path, got string) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Fatalf("golden mismatch (go test -update):\n got %s\nwant %s", got, want)
+	if want := golden.Check(t, path, []byte(got)); string(want) != got {
+		t.FailNow()
 	}
 }
 
