@@ -152,22 +152,26 @@ func TestImportOrdersArchive(t *testing.T) {
 	for k, want := range map[string]string{
 		"Topics": "orders", "BatchSize": "2000", "ConsumerGroupId": "connect-orders-archive", "PartitionerClass": "io.confluent.connect.storage.partitioner.TimeBasedPartitioner",
 		"ValueConverterSchemasEnable": "false", "DeadLetterBucket": "acme-dlq", "ErrorsTolerance": "all", "TimestampExtractor": "Record",
-		"KeyConverter": "io.confluent.connect.avro.AvroConverter",
+		"KeyConverter": "io.confluent.connect.avro.AvroConverter", "KeyConverterSchemaRegistryUrl": "http://schema-registry:8081",
 	} {
 		if rep.SAMParameters[k] != want {
 			t.Errorf("SAM parameter %s = %q, want %q", k, rep.SAMParameters[k], want)
 		}
 	}
-	// The Avro key converter is kept, with its registry (which has no template parameter).
+	// The Avro key converter is kept, with its registry (set by the template's
+	// KeyConverterSchemaRegistryUrl).
 	if rep.Settings["key.converter"] != "io.confluent.connect.avro.AvroConverter" || rep.Settings["key.converter.schema.registry.url"] != "http://schema-registry:8081" {
 		t.Errorf("the Avro key converter or its registry was not kept: %v", rep.Settings)
 	}
 	// Settings without a template parameter are listed for the function's environment.
 	noParam := strings.Join(rep.NoParameter, "\n")
-	for _, s := range []string{"CONNECT_S3_REGION: eu-west-1", "CONNECT_ERRORS_LOG_ENABLE: true", "CONNECT_KEY_CONVERTER_SCHEMA_REGISTRY_URL: http://schema-registry:8081"} {
+	for _, s := range []string{"CONNECT_S3_REGION: eu-west-1", "CONNECT_ERRORS_LOG_ENABLE: true"} {
 		if !strings.Contains(noParam, s) {
 			t.Errorf("no_parameter %v lacks %q", rep.NoParameter, s)
 		}
+	}
+	if strings.Contains(noParam, "SCHEMA_REGISTRY_URL") || strings.Contains(noParam, "SCHEMAS_ENABLE") {
+		t.Errorf("no_parameter %v lists a setting the template has a parameter for", rep.NoParameter)
 	}
 	checkGolden(t, "orders-archive.properties.golden", readOut(t, out, "orders-archive.properties"))
 	checkGolden(t, "orders-archive.sam-parameter-overrides.golden", readOut(t, out, "orders-archive.sam-parameter-overrides"))
@@ -214,6 +218,14 @@ func TestImportParametersFitTemplate(t *testing.T) {
 	if err := yaml.Unmarshal(b, &tmpl); err != nil {
 		t.Fatal(err)
 	}
+	// import maps a registry URL to its parameter only when the template accepts it.
+	for _, params := range templateParams {
+		for k, name := range params {
+			if p := tmpl.Parameters[name]; strings.HasSuffix(k, ".schema.registry.url") && p.AllowedPattern != registryURLs.String() {
+				t.Errorf("parameter %s: AllowedPattern %q, import checks %q", name, p.AllowedPattern, registryURLs)
+			}
+		}
+	}
 	for _, fixture := range []string{"confluent-quickstart-s3.json", "orders-archive.json"} {
 		rep, _ := importInto(t, fixture, exitOK, "--set", "errors.deadletterqueue.s3.bucket.name=acme-dlq")
 		for name, value := range rep.SAMParameters {
@@ -233,6 +245,62 @@ func TestImportParametersFitTemplate(t *testing.T) {
 				if err != nil || p.MinValue != nil && n < *p.MinValue || p.MaxValue != nil && n > *p.MaxValue {
 					t.Errorf("%s: %s=%q is not a number within the template's bounds", fixture, name, value)
 				}
+			}
+		}
+	}
+}
+
+// TestImportTemplateParams checks the settings import writes as template.yaml's hand-written
+// parameters: each function's own (DynamoDb... for the DynamoDB sink), and a registry URL with
+// credentials (user info) only for the environment, as the template refuses it.
+func TestImportTemplateParams(t *testing.T) {
+	t.Parallel()
+	s3, err := findConnector("s3-sink")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dynamo, err := findConnector("dynamodb-sink")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		cn      *connector
+		key, v  string
+		want    string // "" for no parameter
+		comment string
+	}{
+		{s3, "value.converter.schemas.enable", "false", "ValueConverterSchemasEnable", ""},
+		{s3, "key.converter.schema.registry.url", "http://reg:8081", "KeyConverterSchemaRegistryUrl", ""},
+		{s3, "value.converter.schema.registry.url", "http://reg:8081,https://b:8081", "ValueConverterSchemaRegistryUrl", ""},
+		{s3, "value.converter.schema.registry.url", "https://user:secret@reg:8081", "", "credentials in the URL"},
+		{s3, "value.converter.schema.registry.url", "http://a:8081, http://b:8081", "", "refused by the template's pattern"},
+		{s3, "value.converter.basic.auth.user.info", "user:secret", "", "credentials"},
+		{s3, "s3.bucket.name", "b", "S3BucketName", "a spec key's parameter"},
+		{dynamo, "value.converter.schemas.enable", "false", "DynamoDbValueConverterSchemasEnable", ""},
+		{dynamo, "key.converter.schema.registry.url", "http://reg:8081", "DynamoDbKeyConverterSchemaRegistryUrl", ""},
+		{dynamo, "value.converter.schema.registry.url", "http://reg:8081", "DynamoDbValueConverterSchemaRegistryUrl", ""},
+	} {
+		got, ok := templateParam(tc.cn, tc.key, tc.v)
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("%s: templateParam(%s=%s) = %q, %v; want %q (%s)", tc.cn.name, tc.key, tc.v, got, ok, tc.want, tc.comment)
+		}
+	}
+	// Through import: the registry URLs go into the parameter overrides of each function.
+	for _, tc := range []struct{ class, file, prefix string }{
+		{"io.confluent.connect.s3.S3SinkConnector", "avro-s3.sam-parameter-overrides", ""},
+		{"io.confluent.connect.aws.dynamodb.DynamoDbSinkConnector", "avro-dynamo.sam-parameter-overrides", "DynamoDb"},
+	} {
+		in := writeFile(t, "in.json", `{"name":"`+strings.TrimSuffix(tc.file, ".sam-parameter-overrides")+`","config":{"connector.class":"`+tc.class+`","s3.bucket.name":"b",`+
+			`"key.converter":"AvroConverter","key.converter.schema.registry.url":"http://reg:8081",`+
+			`"value.converter":"io.confluent.connect.avro.AvroConverter","value.converter.schema.registry.url":"http://reg:8081,https://b:8081"}}`)
+		out := t.TempDir()
+		if code, stdout, stderr := runEnv(t, nil, "import", in, "--out", out); code != exitOK {
+			t.Fatalf("import %s: exit %d\n%s\n%s", tc.class, code, stdout, stderr)
+		}
+		overrides := readOut(t, out, tc.file)
+		for _, s := range []string{tc.prefix + `KeyConverterSchemaRegistryUrl="http://reg:8081"`, tc.prefix + `ValueConverterSchemaRegistryUrl="http://reg:8081,https://b:8081"`} {
+			if !strings.Contains(overrides, s) {
+				t.Errorf("%s: parameter overrides lack %s:\n%s", tc.class, s, overrides)
 			}
 		}
 	}

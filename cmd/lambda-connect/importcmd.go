@@ -26,10 +26,41 @@ const (
 	paramBatchSize     = "BatchSize"
 )
 
-// templateParams maps settings that template.yaml sets by a parameter of its own (not a spec
-// key's) to that parameter.
-var templateParams = map[string]string{
-	"value.converter.schemas.enable": "ValueConverterSchemasEnable",
+// templateParams maps, by connector, the settings that template.yaml sets by a parameter of its
+// own (not a spec key's) to that parameter: the converter settings next to each function's
+// generated parameters (registry credentials have none: they stay in the function's environment).
+var templateParams = map[string]map[string]string{
+	"s3-sink":       converterParams(""),
+	"s3-source":     converterParams("Source"),
+	"dynamodb-sink": converterParams("DynamoDb"),
+}
+
+// converterParams maps the converter settings template.yaml sets by parameters of their own to
+// those of one function, whose parameter names start with prefix.
+func converterParams(prefix string) map[string]string {
+	return map[string]string{
+		"value.converter.schemas.enable":      prefix + "ValueConverterSchemasEnable",
+		"key.converter.schema.registry.url":   prefix + "KeyConverterSchemaRegistryUrl",
+		"value.converter.schema.registry.url": prefix + "ValueConverterSchemaRegistryUrl",
+	}
+}
+
+// registryURLs is the AllowedPattern of template.yaml's *ConverterSchemaRegistryUrl parameters:
+// empty or a comma-separated list of http(s) URLs without user info (credentials).
+var registryURLs = regexp.MustCompile(`^(https?://[^,@\s]+(,https?://[^,@\s]+)*)?$`)
+
+// templateParam returns the parameter of template.yaml that sets key k of connector cn to v, if
+// any: a spec key's, or one of templateParams. A registry URL the template's parameters refuse
+// (one with credentials in it) has none: it stays in the function's environment.
+func templateParam(cn *connector, k, v string) (string, bool) {
+	if key := cn.spec().Key(k); key != nil && key.Parameter != "" {
+		return key.Parameter, true
+	}
+	p, ok := templateParams[cn.name][k]
+	if ok && strings.HasSuffix(k, ".schema.registry.url") && !registryURLs.MatchString(strings.TrimSpace(v)) {
+		return "", false
+	}
+	return p, ok
 }
 
 const importDescription = `Turns a Kafka Connect connector configuration into Lambda Connect's: FILE is what users POST
@@ -337,9 +368,7 @@ func importSettings(in map[string]string, sets setFlags) (*importReport, *connec
 
 	for _, k := range sortedKeys(rep.Settings) {
 		rep.Env = append(rep.Env, config.EnvName(k)+"="+rep.Settings[k])
-		if key := spec.Key(k); key != nil && key.Parameter != "" {
-			rep.SAMParameters[key.Parameter] = strings.TrimSpace(rep.Settings[k])
-		} else if p, ok := templateParams[k]; ok {
+		if p, ok := templateParam(cn, k, rep.Settings[k]); ok {
 			rep.SAMParameters[p] = strings.TrimSpace(rep.Settings[k])
 		} else if k != sink.KeyOffsetsTable {
 			rep.NoParameter = append(rep.NoParameter, config.EnvName(k)+": "+rep.Settings[k])
@@ -541,9 +570,7 @@ func printImport(e *env, rep *importReport, cn *connector, paths []string) {
 	var rows [][]string
 	for _, k := range sortedKeys(rep.Settings) {
 		param := "-"
-		if key := cn.spec().Key(k); key != nil && key.Parameter != "" {
-			param = key.Parameter
-		} else if p, ok := templateParams[k]; ok {
+		if p, ok := templateParam(cn, k, rep.Settings[k]); ok {
 			param = p
 		}
 		rows = append(rows, []string{"  " + k, rep.Settings[k], param})

@@ -40,9 +40,22 @@ func TestValidate(t *testing.T) {
 		code    int
 		stdout  []string
 		stderr  []string
+		// notStdout is what stdout must not say.
+		notStdout []string
 	}{
 		{name: "environment", environ: []string{"CONNECT_CONNECTOR_NAME=orders", "CONNECT_S3_BUCKET_NAME=b", "CONNECT_FLUSH_SIZE=7", "PATH=/bin"},
 			code: exitOK, stdout: []string{"s3-sink configuration is valid", "s3.bucket.name", "CONNECT_S3_BUCKET_NAME", "flush.size", "7", "default", "offsets.table is not set"}},
+		// The converter variables as template.yaml sets them from its parameters, each one
+		// always there and empty when its parameter is: empty counts as unset.
+		{name: "template's schema registry parameters", environ: templateConverterEnv("io.confluent.connect.avro.AvroConverter", "http://reg:8081,https://b:8081"),
+			code: exitOK, stdout: []string{"s3-sink configuration is valid", "value.converter.schema.registry.url", "http://reg:8081,https://b:8081", "CONNECT_VALUE_CONVERTER_SCHEMA_REGISTRY_URL"},
+			notStdout: []string{"key.converter.schema.registry.url"}},
+		{name: "template's schema registry parameters, short name", environ: templateConverterEnv("AvroConverter", "http://reg:8081"),
+			code: exitOK, stdout: []string{"s3-sink configuration is valid", "http://reg:8081"}},
+		{name: "template's schema registry parameters empty", environ: templateConverterEnv("org.apache.kafka.connect.json.JsonConverter", ""),
+			code: exitOK, stdout: []string{"s3-sink configuration is valid"}, notStdout: []string{"schema.registry.url", "value.converter.schemas.enable"}},
+		{name: "template's registry url empty with Avro", environ: templateConverterEnv("AvroConverter", ""),
+			code: exitFail, stderr: []string{"value.converter.schema.registry.url", "required"}},
 		{name: "properties file with Connect's name and ignored keys", args: []string{"--file", good, "--ignore-env"},
 			code: exitOK, stdout: []string{"connector.name", "orders-to-s3", good, "without effect: connector.class, topics"}},
 		{name: "file named by CONNECTOR_CONFIG_FILE, environment wins", environ: []string{"CONNECTOR_CONFIG_FILE=" + good, "CONNECT_FLUSH_SIZE=9"},
@@ -81,7 +94,23 @@ func TestValidate(t *testing.T) {
 					t.Errorf("stderr does not say %q:\n%s", s, stderr)
 				}
 			}
+			for _, s := range tc.notStdout {
+				if strings.Contains(stdout, s) {
+					t.Errorf("stdout says %q:\n%s", s, stdout)
+				}
+			}
 		})
+	}
+}
+
+// templateConverterEnv returns an S3 sink's environment as template.yaml sets it: the required
+// settings, value.converter, and every converter variable of a template parameter of its own,
+// the value converter's registry URL as given and the others empty (their parameters' default).
+func templateConverterEnv(valueConverter, valueRegistryURL string) []string {
+	return []string{
+		"CONNECT_CONNECTOR_NAME=orders", "CONNECT_S3_BUCKET_NAME=b", "CONNECT_VALUE_CONVERTER=" + valueConverter,
+		"CONNECT_VALUE_CONVERTER_SCHEMAS_ENABLE=", "CONNECT_KEY_CONVERTER_SCHEMA_REGISTRY_URL=",
+		"CONNECT_VALUE_CONVERTER_SCHEMA_REGISTRY_URL=" + valueRegistryURL,
 	}
 }
 

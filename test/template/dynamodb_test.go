@@ -58,6 +58,8 @@ func TestDynamoDbSinkFunction(t *testing.T) {
 	// says; the required ones asked for by a Rule when the sink is there. The DynamoDB sink's
 	// copies of the common settings are its own.
 	tpl.assertSAMParameters(t, spec, env, dynamoTableParam, 10)
+	// The converter settings template.yaml passes on by parameters of its own.
+	tpl.assertConverterParameters(t, env, "DynamoDb")
 	for _, sp := range spec.SAMParameters() {
 		if !strings.HasPrefix(sp.Name, "DynamoDb") && !slices.Contains([]string{"DeleteEnabled", "ValueAttributeName", "ValueFields"}, sp.Name) {
 			t.Errorf("parameter %s: the DynamoDB sink's copies of the common settings must be its own (DynamoDb...)", sp.Name)

@@ -2,6 +2,7 @@ package template_test
 
 import (
 	"encoding/json"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -184,4 +185,51 @@ func (tp tmpl) assertOnlyUnder(t *testing.T, what, cond, prefix string, names ..
 // notEmpty is the condition that parameter param is set: !Not [!Equals [!Ref param, ""]].
 func notEmpty(param string) map[string]any {
 	return map[string]any{"Fn::Not": []any{map[string]any{"Fn::Equals": []any{map[string]any{"Ref": param}, ""}}}}
+}
+
+// assertConverterParameters checks the hand-written (not generated) converter parameters of a
+// function whose environment is env: prefix+"ValueConverterSchemasEnable" and
+// prefix+"Key/ValueConverterSchemaRegistryUrl" ("" for the S3 sink, "Source", "DynamoDb"), each
+// a String defaulting to "" (unset) and passed on as its CONNECT_* variable. The registry URLs
+// take "" or a comma-separated list of http(s) URLs without user info (no credentials).
+func (tp tmpl) assertConverterParameters(t *testing.T, env map[string]any, prefix string) {
+	t.Helper()
+	params := mapOf(tp.root["Parameters"])
+	for envName, name := range map[string]string{
+		"CONNECT_VALUE_CONVERTER_SCHEMAS_ENABLE":      prefix + "ValueConverterSchemasEnable",
+		"CONNECT_KEY_CONVERTER_SCHEMA_REGISTRY_URL":   prefix + "KeyConverterSchemaRegistryUrl",
+		"CONNECT_VALUE_CONVERTER_SCHEMA_REGISTRY_URL": prefix + "ValueConverterSchemaRegistryUrl",
+	} {
+		if !equal(env[envName], map[string]any{"Ref": name}) {
+			t.Errorf("%s = %v, want !Ref %s", envName, env[envName], name)
+		}
+		p := mapOf(params[name])
+		if p == nil {
+			t.Errorf("no template parameter %s", name)
+			continue
+		}
+		if def, ok := p["Default"]; str(p["Type"]) != "String" || !ok || scalar(def) != "" {
+			t.Errorf("parameter %s: Type %v, Default %v; want String, \"\"", name, p["Type"], p["Default"])
+		}
+		if !strings.HasSuffix(name, "SchemaRegistryUrl") {
+			continue
+		}
+		if d := str(p["Description"]); !strings.Contains(d, "schema.registry.url") || !strings.Contains(d, "CONNECTOR_CONFIG_FILE") {
+			t.Errorf("parameter %s: the Description must name the setting and where credentials go: %q", name, d)
+		}
+		re, err := regexp.Compile(str(p["AllowedPattern"]))
+		if err != nil {
+			t.Errorf("parameter %s: AllowedPattern: %v", name, err)
+			continue
+		}
+		for v, ok := range map[string]bool{
+			"": true, "http://reg:8081": true, "http://reg:8081,https://b:8081": true, "https://sr.example.com/path": true,
+			"reg:8081": false, "ftp://reg:8081": false, "http://reg:8081,": false, ",http://reg:8081": false,
+			"http://user:secret@reg:8081": false, "http://reg:8081 https://b:8081": false,
+		} {
+			if re.MatchString(v) != ok {
+				t.Errorf("parameter %s: AllowedPattern %s matches %q: %v, want %v", name, re, v, !ok, ok)
+			}
+		}
+	}
 }

@@ -50,6 +50,8 @@ func TestSourceFunction(t *testing.T) {
 	// Its parameters: every SAM parameter of the spec, typed, defaulted and passed on as the
 	// spec says; the required ones asked for by a Rule when the source is there.
 	tpl.assertSAMParameters(t, s3source.Spec(), env, "SourceBucketName", 8)
+	// The converter settings template.yaml passes on by parameters of its own.
+	tpl.assertConverterParameters(t, env, "Source")
 
 	// Every source resource exists only with the source.
 	tpl.assertOnlyUnder(t, "source", sourceCondition, "Source", "SourceBucketName", sourceQueueID, sourceFunctionID, sourceRoleID)

@@ -228,6 +228,8 @@ func TestConnectorParameters(t *testing.T) {
 			t.Errorf("no environment variable %s", name)
 		}
 	}
+	// The converter settings template.yaml passes on by parameters of its own.
+	tpl.assertConverterParameters(t, env, "")
 	// The console's parameter groups list every parameter once.
 	grouped := map[string]int{}
 	for _, g := range branches(mapOf(mapOf(tpl.root["Metadata"])["AWS::CloudFormation::Interface"])["ParameterGroups"]) {
