@@ -172,11 +172,7 @@ func newAvro(isKey bool, props map[string]string) (Converter, error) {
 		return nil, err
 	}
 	cfg.IsKey = isKey
-	rc, err := schemaregistry.ConfigFromProps(cfg.Registry)
-	if err != nil {
-		return nil, err
-	}
-	client, err := schemaregistry.New(rc)
+	client, err := registryClient(cfg.Registry)
 	if err != nil {
 		return nil, err
 	}

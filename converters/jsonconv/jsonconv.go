@@ -21,6 +21,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/lambda-connect/lambda-connect/core/config"
 	"github.com/lambda-connect/lambda-connect/core/errclass"
 	"github.com/lambda-connect/lambda-connect/core/record"
 )
@@ -88,9 +89,9 @@ func ConfigFromProps(props map[string]string) (Config, error) {
 		var err error
 		switch k {
 		case SchemasEnableProp:
-			c.SchemasEnable, err = parseBool(k, v)
+			c.SchemasEnable, err = config.ParseBool(k, v)
 		case ReplaceNullWithDefaultProp:
-			c.ReplaceNullWithDefault, err = parseBool(k, v)
+			c.ReplaceNullWithDefault, err = config.ParseBool(k, v)
 		case DecimalFormatProp:
 			c.DecimalFormat = DecimalFormat(strings.ToUpper(v))
 			if c.DecimalFormat != DecimalBase64 && c.DecimalFormat != DecimalNumeric {
@@ -110,16 +111,6 @@ func ConfigFromProps(props map[string]string) (Config, error) {
 		}
 	}
 	return c, c.Validate()
-}
-
-func parseBool(name, v string) (bool, error) {
-	switch strings.ToLower(v) {
-	case "true":
-		return true, nil
-	case "false":
-		return false, nil
-	}
-	return false, errclass.Config(name, "must be true or false, got %q", v)
 }
 
 // Converter is the JsonConverter. It is safe for concurrent use.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/lambda-connect/lambda-connect/converters/schemaregistry"
 	"github.com/lambda-connect/lambda-connect/converters/subjectname"
+	"github.com/lambda-connect/lambda-connect/core/config"
 	"github.com/lambda-connect/lambda-connect/core/errclass"
 )
 
@@ -86,9 +87,9 @@ func ParseSettings(converter string, props map[string]string, own map[string]*bo
 		var err error
 		switch k {
 		case AutoRegisterSchemasProp:
-			s.AutoRegisterSchemas, err = ParseBool(k, v)
+			s.AutoRegisterSchemas, err = config.ParseBool(k, v)
 		case UseLatestVersionProp:
-			s.UseLatestVersion, err = ParseBool(k, v)
+			s.UseLatestVersion, err = config.ParseBool(k, v)
 		case KeySubjectNameStrategyProp, ValueSubjectNameStrategyProp:
 			st, ok := subjectname.Parse(v)
 			if !ok {
@@ -104,7 +105,7 @@ func ParseSettings(converter string, props map[string]string, own map[string]*bo
 			}
 		default:
 			if dst, ok := own[k]; ok {
-				*dst, err = ParseBool(k, v)
+				*dst, err = config.ParseBool(k, v)
 				break
 			}
 			if schemaregistry.IsRegistryProp(k) {
@@ -127,17 +128,6 @@ func ParseSettings(converter string, props map[string]string, own map[string]*bo
 		return Settings{}, errclass.Config(SchemaRegistryURLProp, "required by the %s", converter)
 	}
 	return s, s.Validate()
-}
-
-// ParseBool reads a boolean setting: true or false, any case.
-func ParseBool(name, v string) (bool, error) {
-	switch strings.ToLower(v) {
-	case "true":
-		return true, nil
-	case "false":
-		return false, nil
-	}
-	return false, errclass.Config(name, "must be true or false, got %q", v)
 }
 
 // CacheSize returns the cache bound schemas.cache.size n gives (n <= 0 is DefaultCacheSize).

@@ -300,3 +300,16 @@ func (k *Key) aliasNames() []string {
 	sort.Strings(al)
 	return al
 }
+
+// ParseBool reads a component's boolean setting that is not in a Spec (a converter's, for
+// example), with the values a Spec's Boolean accepts: true or false, any case. Anything else is a
+// BadConfig error naming the setting.
+func ParseBool(name, v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, errclass.Config(name, "must be true or false, got %q", v)
+}

@@ -341,3 +341,29 @@ func TestBadDefault(t *testing.T) {
 		t.Errorf("problems %v", ps)
 	}
 }
+
+func TestParseBool(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		want    bool
+		wantErr string
+	}{
+		{in: "true", want: true},
+		{in: "TRUE", want: true},
+		{in: "False"},
+		{in: "yes", wantErr: `x.enable: must be true or false, got "yes"`},
+		{in: " true", wantErr: `x.enable: must be true or false, got " true"`},
+		{in: "", wantErr: `x.enable: must be true or false, got ""`},
+	} {
+		got, err := ParseBool("x.enable", tc.in)
+		if tc.wantErr != "" {
+			if err == nil || err.Error() != tc.wantErr || !errclass.Is(err, errclass.BadConfig) {
+				t.Errorf("ParseBool(%q) = %v, %v, want a bad_config error %q", tc.in, got, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("ParseBool(%q) = %v, %v, want %v", tc.in, got, err, tc.want)
+		}
+	}
+}
