@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
 	"strconv"
 	"strings"
@@ -21,7 +22,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/lambda-connect/lambda-connect/connectors/s3sink"
 	"github.com/lambda-connect/lambda-connect/core/dlq"
 	"github.com/lambda-connect/lambda-connect/core/offsets"
 	"github.com/lambda-connect/lambda-connect/core/record"
@@ -102,22 +102,9 @@ func s3Harness(t *testing.T, recs []record.Record, props map[string]string) sink
 			if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
 				t.Fatal(err)
 			}
-			all := map[string]string{"connector.name": "e2e", "s3.bucket.name": bucket, "s3.region": "us-east-1"}
-			for k, v := range props {
-				all[k] = v
-			}
-			c, err := s3sink.Spec().Parse(all)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg, err := s3sink.ConfigFrom(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, err := s3sink.New(cfg, client)
-			if err != nil {
-				t.Fatal(err)
-			}
+			all := map[string]string{"connector.name": "e2e"}
+			maps.Copy(all, props)
+			_, s := s3SinkConfig(t, client, bucket, all)
 			read := func(ctx context.Context) ([]sinktest.Delivered, error) {
 				return readBucket(ctx, t, client, bucket, bySeq)
 			}
