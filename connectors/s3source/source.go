@@ -969,9 +969,11 @@ func (r *run) subject(rec reader.Record) string {
 
 // build makes the message of one record.
 func (r *run) build(rec reader.Record) (producer.Message, error) {
-	data := rec.Data
-	if rec.JSON != nil && (r.s.parseRaw || !r.s.rawThrough) {
-		data = record.RawJSON(rec.JSON)
+	// A JSON record's text is boxed as Connect data only when something reads it as data.
+	through := rec.JSON != nil && r.s.rawThrough
+	var data any
+	if !through || r.s.parseRaw {
+		data = rec.Value()
 	}
 	var parsed any
 	if r.s.parseRaw {
@@ -1002,7 +1004,7 @@ func (r *run) build(rec reader.Record) (producer.Message, error) {
 	hs := r.provenance(rec.Index)
 	r.convHeader[3] = hs[0]
 	var value []byte
-	if rec.JSON != nil && r.s.rawThrough {
+	if through {
 		value = rec.JSON
 	} else if value, err = r.s.cfg.ValueConverter.FromConnect(topic, r.convHeader[:], rec.Schema, data); err != nil {
 		return producer.Message{}, errclass.New(errclass.BadRecord, r.subject(rec), fmt.Errorf("value.converter: %w", err))
